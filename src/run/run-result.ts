@@ -1,0 +1,82 @@
+import type { ServerSample } from '../metrics/server-sample.js';
+
+/**
+ * The result of one scenario run: the contract in DESIGN.md "Result JSON". `schemaVersion` comes first;
+ * fields may be added, never renamed or removed without bumping it.
+ */
+export const RESULT_SCHEMA_VERSION = 1;
+
+/** How the run ended; a result is data tagged by state, written whatever the state. */
+export type RunStatus = 'completed' | 'saturated' | 'errored' | 'interrupted';
+
+export interface LatencySummaryMs {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the start of the load (warm-up included). */
+  second: number;
+  warmup: boolean;
+  connections: number;
+  sent: number;
+  received: number;
+  timedOut: number;
+  latencyMs: LatencySummaryMs | null;
+  sendLagP99Ms: number;
+  eventLoopUtilization: number;
+  server?: ServerSample;
+}
+
+export interface EnvironmentInfo {
+  node: string;
+  os: string;
+  kernel: string;
+  cpuModel: string;
+  cores: number;
+  memBytes: number;
+  /** Hash of what makes two runs comparable (CPU model, cores, kernel, Node, tool version). */
+  fingerprint: string;
+}
+
+export interface RunResult {
+  schemaVersion: number;
+  status: RunStatus;
+  /** Why the run did not complete, when it did not. */
+  error?: { code: string; message: string; logTail?: string[] };
+  tool: { name: string; version: string };
+  startedAt: string;
+  env: EnvironmentInfo;
+  git: { commit: string | null; ref: string | null; dirty: boolean | null };
+  target: { spec: string; url: string; command: string | null; pid: number | null };
+  scenario: {
+    name: string;
+    connections: number;
+    ratePerConnection: number;
+    messageBytes: number;
+    durationMs: number;
+    warmupMs: number;
+  };
+  connections: { attempted: number; established: number; failed: number; dropped: number; errorsByCode: Record<string, number>; openMs: number };
+  messages: { sent: number; received: number; timedOut: number; late: number };
+  throughput: { offeredPerSec: number; achievedPerSec: number; achievedBytesPerSec: number };
+  latencyMs: LatencySummaryMs | null;
+  /** HDR histogram of RTT in microseconds, compressed base64 (hdr-histogram-js `encodeIntoCompressedBase64`). */
+  histogram: string | null;
+  generator: {
+    sendLagP99Ms: number;
+    sendLagMaxMs: number;
+    eventLoopUtilization: number;
+    workers: number;
+    sourceAddresses: string[];
+    saturated: boolean;
+    saturationReasons: string[];
+  };
+  server: { cpuPercent: number | null; peakRssBytes: number | null; samples: ServerSample[] };
+  timeline: TimelinePoint[];
+}
