@@ -2,6 +2,8 @@
 export interface ServerSample {
   /** Milliseconds since the run started (the scenario's time zero, warm-up included). */
   elapsedMs: number;
+  /** Wall time this sample's CPU was measured over (0 for the first reading when there was no baseline). */
+  intervalMs?: number;
   /** CPU used by the process tree over the last interval, in percent of one core (200 = two cores busy). */
   cpuPercent: number;
   rssBytes: number;

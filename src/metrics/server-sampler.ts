@@ -1,0 +1,310 @@
+import { performance } from 'node:perf_hooks';
+import { findFamily, findQuantile, findValue, parsePrometheusText } from './prometheus-text.js';
+import type { PrometheusFamily } from './prometheus-text.js';
+import { DEFAULT_PROC_ROOT, readProcessTree } from './process-tree.js';
+import type { ProcessTreeReading } from './process-tree.js';
+import type { ServerSample } from './server-sample.js';
+
+/**
+ * Samples the target while it runs: its process tree from /proc and, when it exposes them, its
+ * Prometheus /metrics. CPU is the tree's utime+stime difference between two readings over the wall time
+ * between them; a process that appears between readings counts from its first reading, one that exits
+ * takes its last interval with it. A failed scrape is counted and remembered, never thrown.
+ */
+
+export const DEFAULT_SAMPLE_INTERVAL_MS = 1000;
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 800;
+
+export interface ServerSamplerOptions {
+  rootPid: number;
+  /** The target's Prometheus endpoint, e.g. `http://127.0.0.1:9100/metrics`. */
+  metricsUrl?: string;
+  /** Milliseconds from a monotonic source. @default performance.now */
+  clock?: () => number;
+  /** @default 1000 */
+  intervalMs?: number;
+  /** @default 800 */
+  scrapeTimeoutMs?: number;
+  /** The clock reading that is the run's time zero, for `elapsedMs`. @default the clock at `start()` */
+  timeZeroMs?: number;
+  /** @default '/proc' */
+  procRoot?: string;
+  /** @default `getconf CLK_TCK` */
+  clockTicksPerSecond?: number;
+  /** @default `getconf PAGESIZE` */
+  pageSizeBytes?: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  onSample?: (sample: ServerSample) => void;
+}
+
+export interface ScrapeStats {
+  attempts: number;
+  failures: number;
+  lastError: string | null;
+  /** Lines of the scrapes that could not be parsed (the rest of each scrape is still used). */
+  parseErrors: number;
+}
+
+export interface ServerSampler {
+  /** Takes the baseline reading and samples every interval until `stop()`. */
+  start(): void;
+  /** Stops sampling and returns every sample taken. A sample still in flight is dropped. */
+  stop(): ServerSample[];
+  /** Takes a sample now (also while stopped), appends it to `samples` and tells the listeners. */
+  sampleNow(): Promise<ServerSample>;
+  readonly samples: readonly ServerSample[];
+  readonly scrape: Readonly<ScrapeStats>;
+  /** The last error reading /proc, e.g. when it does not exist; sampling goes on. */
+  readonly lastSampleError: Error | null;
+  /** Returns a function that removes the listener. */
+  on(event: 'sample', listener: (sample: ServerSample) => void): () => void;
+}
+
+interface Reading {
+  atMs: number;
+  /** CPU seconds by `pid:startTicks`. */
+  cpuByProcess: Map<string, number>;
+}
+
+export function createServerSampler(options: ServerSamplerOptions): ServerSampler {
+  const clock = options.clock ?? (() => performance.now());
+  const intervalMs = options.intervalMs ?? DEFAULT_SAMPLE_INTERVAL_MS;
+  const fetchMetrics = options.fetch ?? globalThis.fetch;
+  const listeners = new Set<(sample: ServerSample) => void>();
+  if (options.onSample !== undefined) listeners.add(options.onSample);
+
+  const samples: ServerSample[] = [];
+  const scrape: ScrapeStats = { attempts: 0, failures: 0, lastError: null, parseErrors: 0 };
+  let timeZeroMs = options.timeZeroMs;
+  let previous: Reading | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let generation = 0;
+  let tickInFlight = false;
+  let lastSampleError: Error | null = null;
+
+  const readTree = (): ProcessTreeReading => readProcessTree(options.rootPid, {
+    procRoot: options.procRoot ?? DEFAULT_PROC_ROOT,
+    ...(options.clockTicksPerSecond === undefined ? {} : { clockTicksPerSecond: options.clockTicksPerSecond }),
+    ...(options.pageSizeBytes === undefined ? {} : { pageSizeBytes: options.pageSizeBytes }),
+  });
+
+  const scrapeMetrics = async (): Promise<Partial<ServerSample>> => {
+    if (options.metricsUrl === undefined) return {};
+    scrape.attempts += 1;
+    try {
+      const response = await fetchMetrics(options.metricsUrl, {
+        headers: { accept: 'text/plain;version=0.0.4' },
+        signal: AbortSignal.timeout(options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS),
+      });
+      const body = await response.text();
+      if (!response.ok) throw new Error(`HTTP ${response.status} from ${options.metricsUrl}`);
+      const { families, errors } = parsePrometheusText(body);
+      scrape.parseErrors += errors.length;
+      return metricsFromFamilies(families);
+    } catch (error) {
+      scrape.failures += 1;
+      scrape.lastError = describeScrapeError(error, options.metricsUrl);
+      return {};
+    }
+  };
+
+  /** Reads /proc before the first `await`, so a timer tick's reading is taken at the tick. */
+  const measure = async (): Promise<ServerSample> => {
+    const tree = readTree();
+    const reading: Reading = {
+      atMs: clock(),
+      cpuByProcess: cpuByProcess(tree),
+    };
+    timeZeroMs ??= reading.atMs;
+    const base = previous ?? reading;
+    previous = reading;
+    return {
+      elapsedMs: reading.atMs - timeZeroMs,
+      intervalMs: reading.atMs - base.atMs,
+      cpuPercent: cpuPercentBetween(base, reading),
+      rssBytes: tree.rssBytes,
+      openFds: tree.openFds,
+      threads: tree.threads,
+      processes: tree.processes.length,
+      ...(await scrapeMetrics()),
+    };
+  };
+
+  const publish = (sample: ServerSample): ServerSample => {
+    samples.push(sample);
+    for (const listener of listeners) listener(sample);
+    return sample;
+  };
+
+  const recordError = (error: unknown): void => {
+    lastSampleError = error instanceof Error ? error : new Error(String(error));
+  };
+
+  const tick = (): void => {
+    if (tickInFlight) return; // a slow scrape: skip a beat rather than pile up
+    tickInFlight = true;
+    const startedIn = generation;
+    measure()
+      .then((sample) => {
+        // `stop()` came while the scrape was in flight: the run is over, drop it.
+        if (startedIn === generation) publish(sample);
+      })
+      .catch(recordError)
+      .finally(() => {
+        tickInFlight = false;
+      });
+  };
+
+  return {
+    start() {
+      if (timer !== undefined) return;
+      timeZeroMs ??= clock();
+      if (previous === undefined) {
+        // The baseline: the first sample's CPU is measured from here.
+        try {
+          const tree = readTree();
+          previous = { atMs: clock(), cpuByProcess: cpuByProcess(tree) };
+        } catch (error) {
+          recordError(error);
+        }
+      }
+      timer = setInterval(tick, intervalMs);
+      timer.unref();
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      generation += 1;
+      return [...samples];
+    },
+    sampleNow: async () => publish(await measure()),
+    get samples() {
+      return samples;
+    },
+    get scrape() {
+      return scrape;
+    },
+    get lastSampleError() {
+      return lastSampleError;
+    },
+    on(event, listener) {
+      if (event !== 'sample') throw new TypeError(`Expected the event to be \`sample\`, got \`${String(event)}\``);
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Keyed by PID and start time, so a reused PID is a new process. */
+function cpuByProcess(tree: ProcessTreeReading): Map<string, number> {
+  return new Map(tree.processes.map((p) => [`${p.pid}:${p.startTicks}`, p.cpuSeconds]));
+}
+
+function cpuPercentBetween(before: Reading, after: Reading): number {
+  const wallSeconds = (after.atMs - before.atMs) / 1000;
+  if (wallSeconds <= 0) return 0;
+  let cpuSeconds = 0;
+  for (const [key, cpu] of after.cpuByProcess) {
+    const earlier = before.cpuByProcess.get(key);
+    if (earlier !== undefined) cpuSeconds += Math.max(0, cpu - earlier);
+  }
+  return (cpuSeconds / wallSeconds) * 100;
+}
+
+/** Maps a Go (client_golang) or Node (prom-client) target's runtime metrics onto a sample. */
+export function metricsFromFamilies(families: readonly PrometheusFamily[]): Partial<ServerSample> {
+  const metrics: Partial<ServerSample> = {};
+  const goroutines = findValue(families, 'go_goroutines');
+  if (goroutines !== undefined) metrics.goroutines = goroutines;
+  const heapInuse = findValue(families, 'go_memstats_heap_inuse_bytes') ?? findValue(families, 'nodejs_heap_size_used_bytes');
+  if (heapInuse !== undefined) metrics.heapInuseBytes = heapInuse;
+
+  const gc = findFamily(families, 'go_gc_duration_seconds');
+  if (gc !== undefined) {
+    const count = findValue(families, 'go_gc_duration_seconds_count');
+    const p50Seconds = findQuantile(gc, 0.5);
+    const maxSeconds = findQuantile(gc, 1);
+    if (count !== undefined) metrics.gcCount = count;
+    if (p50Seconds !== undefined && !Number.isNaN(p50Seconds)) metrics.gcPauseP50Ms = p50Seconds * 1000;
+    if (maxSeconds !== undefined && !Number.isNaN(maxSeconds)) metrics.gcPauseMaxMs = maxSeconds * 1000;
+  }
+  const nodeGc = findFamily(families, 'nodejs_gc_duration_seconds');
+  if (gc === undefined && nodeGc !== undefined) {
+    // prom-client: a histogram per GC kind; the count is their sum.
+    metrics.gcCount = nodeGc.samples
+      .filter((sample) => sample.name === 'nodejs_gc_duration_seconds_count')
+      .reduce((total, sample) => total + sample.value, 0);
+  }
+  return metrics;
+}
+
+function describeScrapeError(error: unknown, url: string): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `scraping ${url} timed out`;
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error instanceof Error ? error.message : String(error)}${cause}`;
+}
+
+export interface ServerSummary {
+  /** Mean over the window, weighted by each sample's interval: total CPU time over total wall time. */
+  cpuPercent: number | null;
+  peakRssBytes: number | null;
+  peakOpenFds: number | null;
+  peakThreads: number | null;
+  peakProcesses: number | null;
+  peakGoroutines: number | null;
+  peakHeapInuseBytes: number | null;
+  /** Garbage collections during the window (last count − first count). */
+  gcCount: number | null;
+  gcPauseMaxMs: number | null;
+}
+
+export interface SummarizeServerSamplesOptions {
+  /** Leave out samples taken at or before this `elapsedMs` (the warm-up). @default 0 */
+  fromElapsedMs?: number;
+  /** @default Infinity */
+  toElapsedMs?: number;
+}
+
+/** `null` where no sample in the window carries the value. */
+export function summarizeServerSamples(
+  samples: readonly ServerSample[],
+  options: SummarizeServerSamplesOptions = {},
+): ServerSummary {
+  const from = options.fromElapsedMs ?? 0;
+  const to = options.toElapsedMs ?? Infinity;
+  const window = samples.filter((s) => (from <= 0 || s.elapsedMs > from) && s.elapsedMs <= to);
+
+  // Samples without `intervalMs` (older files) weigh the same; a zero interval measured nothing.
+  let weightedCpu = 0;
+  let totalWeight = 0;
+  for (const sample of window) {
+    const weight = sample.intervalMs ?? 1;
+    weightedCpu += sample.cpuPercent * weight;
+    totalWeight += weight;
+  }
+
+  const gcCounts = window.map((s) => s.gcCount).filter((n): n is number => n !== undefined);
+  return {
+    cpuPercent: totalWeight > 0 ? weightedCpu / totalWeight : null,
+    peakRssBytes: peak(window, (s) => s.rssBytes),
+    peakOpenFds: peak(window, (s) => s.openFds),
+    peakThreads: peak(window, (s) => s.threads),
+    peakProcesses: peak(window, (s) => s.processes),
+    peakGoroutines: peak(window, (s) => s.goroutines),
+    peakHeapInuseBytes: peak(window, (s) => s.heapInuseBytes),
+    gcCount: gcCounts.length > 0 ? (gcCounts.at(-1) ?? 0) - (gcCounts[0] ?? 0) : null,
+    gcPauseMaxMs: peak(window, (s) => s.gcPauseMaxMs),
+  };
+}
+
+function peak(samples: readonly ServerSample[], pick: (sample: ServerSample) => number | undefined): number | null {
+  let max: number | null = null;
+  for (const sample of samples) {
+    const value = pick(sample);
+    if (value !== undefined && !Number.isNaN(value) && (max === null || value > max)) max = value;
+  }
+  return max;
+}
