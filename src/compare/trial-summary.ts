@@ -1,0 +1,45 @@
+import type { RunResult, RunStatus } from '../run/run-result.js';
+import type { Arm } from './schedule.js';
+
+/** What the comparison needs from one trial (one fresh server process, one run). */
+export interface TrialSummary {
+  arm: Arm;
+  /** Position in run order, from 0: the schedule's index, which decides the pair. */
+  index: number;
+  status: RunStatus;
+  achievedPerSec: number;
+  /** Null when no echo came back, so there is no latency to compare. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** failed + dropped connections + timed-out messages. */
+  errors: number;
+  /** Connection attempts + messages sent. */
+  attempted: number;
+  /** errors / attempted; 0 when nothing was attempted. */
+  errorRate: number;
+  /** The generator (not the server) was the bottleneck: the trial says nothing about the server. */
+  saturated: boolean;
+  saturationReasons: string[];
+}
+
+/**
+ * Reduces a run to the numbers the gate compares. A failed connection and a timed-out message each count as
+ * one failed attempt: the error rate is a gate on "did anything go wrong more often", not a model of either.
+ */
+export function summarizeTrial(result: RunResult, arm: Arm, index: number): TrialSummary {
+  const errors = result.connections.failed + result.connections.dropped + result.messages.timedOut;
+  const attempted = result.connections.attempted + result.messages.sent;
+  return {
+    arm,
+    index,
+    status: result.status,
+    achievedPerSec: result.throughput.achievedPerSec,
+    p50Ms: result.latencyMs?.p50 ?? null,
+    p99Ms: result.latencyMs?.p99 ?? null,
+    errors,
+    attempted,
+    errorRate: attempted > 0 ? errors / attempted : 0,
+    saturated: result.status === 'saturated' || result.generator.saturated,
+    saturationReasons: [...result.generator.saturationReasons],
+  };
+}
