@@ -1,0 +1,67 @@
+import type { TrialSummary } from './trial-summary.js';
+import type { Arm } from './schedule.js';
+
+/** PASS: the change is within the gate with 95% confidence. FAIL: significant and beyond the gate. */
+export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+
+export type MetricName = 'throughput' | 'p50' | 'p99' | 'errors';
+
+/** One metric's row. JSON-serializable: numbers, strings and nulls only. */
+export interface MetricComparison {
+  metric: MetricName;
+  unit: 'msg/s' | 'ms' | '%';
+  /**
+   * `ratio`: changes are relative, 100·(B/A − 1) from the paired t on log-ratios.
+   * `difference`: changes are B − A in percentage points of error rate (no interval: see error-rate-test.ts).
+   */
+  changeKind: 'ratio' | 'difference';
+  method: 'paired-t-log-ratio' | 'permutation-error-rate';
+  /** Medians over the trials in the pairs used, in `unit`. */
+  aMedian: number | null;
+  bMedian: number | null;
+  changePercent: number | null;
+  ciLowPercent: number | null;
+  ciHighPercent: number | null;
+  /** Ratio metrics: two-sided, H0 no change. Errors: one-sided, H1 B's error rate is higher. */
+  pValue: number | null;
+  /** Wilcoxon signed-rank exact two-sided p, a distribution-free check shown beside the t-test; never decides. */
+  signedRankPValue: number | null;
+  pairs: number;
+  /** Signed: −5 means "a drop of more than 5% is a regression"; +15 "a rise of more than 15%". */
+  gatePercent: number;
+  verdict: Verdict;
+  reason: string;
+}
+
+export interface ExcludedTrial {
+  arm: Arm;
+  index: number;
+  reason: string;
+}
+
+export interface StageInfo {
+  /** Which stage this comparison is (stage 2 pools the pairs of both stages). */
+  stage: 1 | 2;
+  /** How many stages were declared before stage 1 ran. */
+  stages: 1 | 2;
+  /** The significance level this stage tests at: `alpha / stages` (equal split, see verdict.ts). */
+  stageAlpha: number;
+  /** Pair slots seen in the trials, usable or not. */
+  scheduledPairs: number;
+  /** Pairs where both trials were usable. */
+  usablePairs: number;
+}
+
+export interface Comparison {
+  scenario: string;
+  arms: { a: { spec: string }; b: { spec: string } };
+  trials: TrialSummary[];
+  excluded: ExcludedTrial[];
+  metrics: MetricComparison[];
+  verdict: Verdict;
+  reason: string;
+  /** The overall false-FAIL budget across all declared stages. */
+  alpha: number;
+  confidence: number;
+  stage: StageInfo;
+}

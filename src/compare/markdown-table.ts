@@ -1,0 +1,62 @@
+import type { Comparison, MetricComparison, MetricName } from './comparison.js';
+import { formatPValue, formatQuantity, formatSignedPercent, formatSignedPoints } from './format-change.js';
+
+const METRIC_LABEL: Readonly<Record<MetricName, string>> = {
+  throughput: 'throughput',
+  p50: 'latency p50',
+  p99: 'latency p99',
+  errors: 'error rate',
+};
+
+/** Pipes would split a cell; specs and reasons are user text. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function changeCell(row: MetricComparison): string {
+  if (row.changePercent === null) return 'n/a';
+  if (row.changeKind === 'difference') return formatSignedPoints(row.changePercent);
+  const ci = row.ciLowPercent !== null && row.ciHighPercent !== null
+    ? ` (${formatSignedPercent(row.ciLowPercent)} to ${formatSignedPercent(row.ciHighPercent)})`
+    : '';
+  return `${formatSignedPercent(row.changePercent)}${ci}`;
+}
+
+function gateCell(row: MetricComparison): string {
+  if (row.changeKind === 'difference') return row.gatePercent === 0 ? 'any rise' : formatSignedPoints(row.gatePercent);
+  return formatSignedPercent(row.gatePercent, 0);
+}
+
+function row(m: MetricComparison): string {
+  const median = (v: number | null): string => (v === null ? 'n/a' : formatQuantity(v));
+  return `| ${METRIC_LABEL[m.metric]} (${m.unit}) | ${median(m.aMedian)} | ${median(m.bMedian)} | ${changeCell(m)} | ${
+    m.pValue === null ? 'n/a' : formatPValue(m.pValue)
+  } | ${m.pairs} | ${gateCell(m)} | ${m.verdict} |`;
+}
+
+/** The comparison as a pull-request comment: the verdict first, then one row per metric. Pure. */
+export function renderComparisonMarkdown(comparison: Comparison): string {
+  const { stage } = comparison;
+  const ci = Math.round(comparison.confidence * 100);
+  const lines = [
+    `**${comparison.verdict}**: ${cell(comparison.scenario)}, head \`${cell(comparison.arms.b.spec)}\` vs base \`${cell(comparison.arms.a.spec)}\``,
+    '',
+    cell(comparison.reason),
+    '',
+    `| metric | base (A) median | head (B) median | change (${ci}% CI) | p | pairs | gate | verdict |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...comparison.metrics.map(row),
+    '',
+    `Stage ${stage.stage} of ${stage.stages}: ${stage.usablePairs} of ${stage.scheduledPairs} pairs usable, ` +
+      `FAIL needs p < ${stage.stageAlpha} (alpha ${comparison.alpha} split over ${stage.stages} stage(s)) and a change beyond the gate; ` +
+      `PASS needs the whole ${ci}% interval inside the gate.`,
+    'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials. Error rate: change in percentage points, ' +
+      'one-sided permutation test over trials.',
+  ];
+  if (comparison.excluded.length > 0) {
+    lines.push('', 'Excluded trials:', ...comparison.excluded.map((t) => `- ${t.arm.toUpperCase()} trial ${t.index}: ${cell(t.reason)}`));
+  }
+  const notDecided = comparison.metrics.filter((m) => m.verdict !== 'PASS');
+  if (notDecided.length > 0) {
+    lines.push('', ...notDecided.map((m) => `- ${METRIC_LABEL[m.metric]}: ${m.verdict}, ${cell(m.reason)}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
