@@ -243,6 +243,30 @@ describe('node-echo fixture', () => {
     }
   });
 
+  it.skipIf(process.platform !== 'linux')(
+    'sends a burst of echoes in a few writes with --write batch and one write each with --write single',
+    async () => {
+      const writeSyscalls = (pid: number) => Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))![1]);
+      const count = 500;
+      const writesPerMode: Record<string, number> = {};
+      for (const mode of ['single', 'batch']) {
+        const { port, pid } = await startFixture(['--write', mode]);
+        const client = await connect(port);
+        const echoes = nextMessages(client, count);
+        const before = writeSyscalls(pid);
+        // One TCP write carrying every message, so the server reads them in one turn.
+        const socket = (client as unknown as { _socket: import('node:net').Socket })._socket;
+        socket.cork();
+        for (let i = 0; i < count; i++) client.send(`m${i}`);
+        socket.uncork();
+        await echoes;
+        writesPerMode[mode] = writeSyscalls(pid) - before;
+      }
+      expect(writesPerMode.single).toBeGreaterThanOrEqual(count / 2);
+      expect(writesPerMode.batch).toBeLessThan(count / 10);
+    },
+  );
+
   it('spends at least --inject-delay-us of CPU on every message', async () => {
     const { port } = await startFixture(['--inject-delay-us', '5000']);
     const client = await connect(port);
