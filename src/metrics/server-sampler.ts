@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { findFamily, findQuantile, findValue, parsePrometheusText } from './prometheus-text.js';
 import type { PrometheusFamily } from './prometheus-text.js';
-import { DEFAULT_PROC_ROOT, readProcessTree } from './process-tree.js';
+import { readProcessTree } from './process-tree.js';
 import type { ProcessTreeReading } from './process-tree.js';
 import type { ServerSample } from './server-sample.js';
 
@@ -84,9 +84,9 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
   let lastSampleError: Error | null = null;
 
   const readTree = (): ProcessTreeReading => readProcessTree(options.rootPid, {
-    procRoot: options.procRoot ?? DEFAULT_PROC_ROOT,
-    ...(options.clockTicksPerSecond === undefined ? {} : { clockTicksPerSecond: options.clockTicksPerSecond }),
-    ...(options.pageSizeBytes === undefined ? {} : { pageSizeBytes: options.pageSizeBytes }),
+    procRoot: options.procRoot,
+    clockTicksPerSecond: options.clockTicksPerSecond,
+    pageSizeBytes: options.pageSizeBytes,
   });
 
   const scrapeMetrics = async (): Promise<Partial<ServerSample>> => {
@@ -112,10 +112,7 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
   /** Reads /proc before the first `await`, so a timer tick's reading is taken at the tick. */
   const measure = async (): Promise<ServerSample> => {
     const tree = readTree();
-    const reading: Reading = {
-      atMs: clock(),
-      cpuByProcess: cpuByProcess(tree),
-    };
+    const reading: Reading = { atMs: clock(), cpuByProcess: cpuByProcess(tree) };
     timeZeroMs ??= reading.atMs;
     const base = previous ?? reading;
     previous = reading;
@@ -188,8 +185,7 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
     get lastSampleError() {
       return lastSampleError;
     },
-    on(event, listener) {
-      if (event !== 'sample') throw new TypeError(`Expected the event to be \`sample\`, got \`${String(event)}\``);
+    on(_event, listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
