@@ -1,0 +1,312 @@
+import { performance } from 'node:perf_hooks';
+import { InfrastructureError } from '../errors.js';
+import { mergeEncodedHistograms, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import type { Histogram } from '../metrics/latency-histogram.js';
+import { TypedEmitter } from './driver-events.js';
+import type { DriverEvents, LoadSecond } from './driver-events.js';
+import { WorkerProcess } from './worker-process.js';
+import type { OpenedReport, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+
+export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 5_000;
+/** 4 MiB queued on one connection means the server stopped reading; stop queueing there. */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Lead time between "go" and the first intended send, so every worker starts on the same beat. */
+const PHASE_START_LEAD_MS = 200;
+
+export interface DriverOptions {
+  url: string;
+  workers: number;
+  /** Source addresses per worker (whole addresses, never shared, so workers' ports cannot collide). */
+  localAddressesByWorker?: string[][];
+  handshakeConcurrency?: number;
+  handshakeTimeoutMs?: number;
+}
+
+export interface OpenSummary {
+  attempted: number;
+  established: number;
+  failed: number;
+  errorsByCode: Record<string, number>;
+  openMs: number;
+  heapUsedBytes: number;
+  rssBytes: number;
+}
+
+export interface PhaseOptions {
+  ratePerConnection: number;
+  messageBytes: number;
+  durationMs: number;
+  warmupMs: number;
+  messageTimeoutMs?: number;
+  maxBufferedBytes?: number;
+}
+
+export interface PhaseSummary {
+  phaseId: number;
+  connections: number;
+  sent: number;
+  received: number;
+  timedOut: number;
+  late: number;
+  mismatched: number;
+  backpressured: number;
+  dropped: number;
+  dropsByCode: Record<string, number>;
+  measuredMs: number;
+  /** RTT over the measured window, microseconds; the caller owns (and may encode) it. */
+  rtt: Histogram;
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  /** Busiest worker's event-loop utilization over the phase. */
+  eventLoopUtilization: number;
+  workerHeapUsedBytes: number;
+  workerRssBytes: number;
+  seconds: LoadSecond[];
+}
+
+interface Pending<T> {
+  reports: T[];
+  resolve: (reports: T[]) => void;
+}
+
+/**
+ * The coordinator: spreads connections over worker processes, starts each load phase on a common beat,
+ * merges the workers' per-second snapshots exactly and emits them, and fails loudly if a worker dies.
+ */
+export class LoadDriver extends TypedEmitter<DriverEvents> {
+  private readonly options: DriverOptions;
+  private readonly workers: WorkerProcess[];
+  private pendingOpen: Pending<OpenedReport> | undefined;
+  private pendingPhase: Pending<PhaseReport> | undefined;
+  private readonly openingByWorker = new Map<number, { attempted: number; established: number; failed: number }>();
+  private openingTarget = 0;
+  private snapshotsBySecond = new Map<number, SnapshotReport[]>();
+  private phaseSeconds: LoadSecond[] = [];
+  private phaseWarmupMs = 0;
+  private phaseId = 0;
+  private failure: InfrastructureError | undefined;
+  private rejectPending: ((error: InfrastructureError) => void) | undefined;
+  private readonly exitHook = (): void => this.workers.forEach((worker) => worker.killNow());
+
+  constructor(options: DriverOptions) {
+    super();
+    if (!(options.workers >= 1)) throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
+    this.options = options;
+    this.workers = Array.from({ length: options.workers }, (_, index) => {
+      const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message));
+      void worker.exited.then(({ code, signal }) => {
+        if (!worker.isClosing) this.fail(new InfrastructureError('WORKER_DIED', `driver worker ${index} (pid ${worker.pid}) exited unexpectedly (${signal ?? `code ${code}`}); the measurement is incomplete`));
+      });
+      return worker;
+    });
+    process.once('exit', this.exitHook);
+  }
+
+  get workerPids(): number[] {
+    return this.workers.flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid]));
+  }
+
+  /** Opens `connections` in all, split evenly over the workers; connections already open stay open. */
+  async open(connections: number): Promise<OpenSummary> {
+    const shares = splitEvenly(connections, this.workers.length);
+    this.openingByWorker.clear();
+    this.openingTarget = connections;
+    const reports = await this.collect<OpenedReport>((pending) => (this.pendingOpen = pending), () => {
+      this.workers.forEach((worker, index) =>
+        worker.send({
+          type: 'open',
+          url: this.options.url,
+          connections: shares[index]!,
+          localAddresses: this.options.localAddressesByWorker?.[index] ?? [],
+          handshakeConcurrency: Math.max(1, Math.ceil((this.options.handshakeConcurrency ?? DEFAULT_HANDSHAKE_CONCURRENCY) / this.workers.length)),
+          handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        }),
+      );
+    });
+    const errorsByCode: Record<string, number> = {};
+    for (const report of reports) for (const [code, count] of Object.entries(report.errorsByCode)) errorsByCode[code] = (errorsByCode[code] ?? 0) + count;
+    return {
+      attempted: sum(reports, (report) => report.attempted),
+      established: sum(reports, (report) => report.established),
+      failed: sum(reports, (report) => report.failed),
+      errorsByCode,
+      openMs: Math.max(...reports.map((report) => report.openMs)),
+      heapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
+      rssBytes: sum(reports, (report) => report.rssBytes),
+    };
+  }
+
+  /** Runs one phase of paced load on every open connection; resolves with the merged measurement. */
+  async runPhase(phase: PhaseOptions): Promise<PhaseSummary> {
+    const phaseId = ++this.phaseId;
+    this.snapshotsBySecond = new Map();
+    this.phaseSeconds = [];
+    this.phaseWarmupMs = phase.warmupMs;
+    const startEpochMs = performance.timeOrigin + performance.now() + PHASE_START_LEAD_MS;
+    const reports = await this.collect<PhaseReport>((pending) => (this.pendingPhase = pending), () => {
+      this.workers.forEach((worker, index) =>
+        worker.send({
+          type: 'load',
+          phaseId,
+          startEpochMs,
+          ratePerConnection: phase.ratePerConnection,
+          messageBytes: phase.messageBytes,
+          durationMs: phase.durationMs,
+          warmupMs: phase.warmupMs,
+          messageTimeoutMs: phase.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
+          scheduleOffset: index / this.workers.length,
+          maxBufferedBytes: phase.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+        }),
+      );
+    });
+    this.flushSeconds(true);
+    const rtt = mergeEncodedHistograms(reports.map((report) => report.histogram));
+    const sendLag = mergeEncodedHistograms(reports.map((report) => report.sendLagHistogram));
+    const dropsByCode: Record<string, number> = {};
+    for (const report of reports) for (const [code, count] of Object.entries(report.dropsByCode)) dropsByCode[code] = (dropsByCode[code] ?? 0) + count;
+    const summary: PhaseSummary = {
+      phaseId,
+      connections: sum(reports, (report) => report.connections),
+      sent: sum(reports, (report) => report.sent),
+      received: sum(reports, (report) => report.received),
+      timedOut: sum(reports, (report) => report.timedOut),
+      late: sum(reports, (report) => report.late),
+      mismatched: sum(reports, (report) => report.mismatched),
+      backpressured: sum(reports, (report) => report.backpressured),
+      dropped: sum(reports, (report) => report.dropped),
+      dropsByCode,
+      measuredMs: Math.max(...reports.map((report) => report.measuredMs)),
+      rtt,
+      sendLagP99Ms: percentileMs(sendLag, 99),
+      sendLagMaxMs: sendLag.totalCount === 0 ? 0 : sendLag.maxValue / 1000,
+      eventLoopUtilization: Math.max(...reports.map((report) => report.eventLoopUtilization)),
+      workerHeapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
+      workerRssBytes: sum(reports, (report) => report.rssBytes),
+      seconds: this.phaseSeconds,
+    };
+    sendLag.destroy();
+    return summary;
+  }
+
+  /** Stops sending at once (Ctrl-C, a crashed target); the running phase resolves after a short drain. */
+  interrupt(): void {
+    for (const worker of this.workers) worker.send({ type: 'stop' });
+  }
+
+  /** Closes every connection and stops every worker process; safe to call more than once. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.close()));
+    process.off('exit', this.exitHook);
+  }
+
+  private collect<T>(register: (pending: Pending<T> | undefined) => void, start: () => void): Promise<T[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    return new Promise<T[]>((resolve, reject) => {
+      this.rejectPending = reject;
+      register({
+        reports: [],
+        resolve: (reports) => {
+          register(undefined);
+          this.rejectPending = undefined;
+          resolve(reports);
+        },
+      });
+      start();
+    });
+  }
+
+  private fail(error: InfrastructureError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.rejectPending?.(error);
+  }
+
+  private onWorkerMessage(index: number, message: WorkerMessage): void {
+    switch (message.type) {
+      case 'opening': {
+        this.openingByWorker.set(index, message);
+        const progress = [...this.openingByWorker.values()];
+        this.emit('opening', {
+          attempted: sum(progress, (item) => item.attempted),
+          established: sum(progress, (item) => item.established),
+          failed: sum(progress, (item) => item.failed),
+          target: this.openingTarget,
+        });
+        return;
+      }
+      case 'opened':
+        this.accept(this.pendingOpen, message);
+        return;
+      case 'snapshot':
+        this.addSnapshot(message);
+        return;
+      case 'phase-done':
+        this.accept(this.pendingPhase, message);
+        return;
+      case 'failed':
+        this.fail(new InfrastructureError('WORKER_FAILED', `driver worker ${index} failed: ${message.message}`));
+    }
+  }
+
+  private accept<T>(pending: Pending<T> | undefined, report: T): void {
+    if (pending === undefined) return;
+    pending.reports.push(report);
+    if (pending.reports.length === this.workers.length) pending.resolve(pending.reports);
+  }
+
+  private addSnapshot(snapshot: SnapshotReport): void {
+    if (snapshot.phaseId !== this.phaseId) return;
+    const list = this.snapshotsBySecond.get(snapshot.second) ?? [];
+    list.push(snapshot);
+    this.snapshotsBySecond.set(snapshot.second, list);
+    if (list.length === this.workers.length) this.flushSeconds(false);
+  }
+
+  /** Emits, in order, every second all workers have reported (or, at the end, whatever arrived). */
+  private flushSeconds(final: boolean): void {
+    const seconds = [...this.snapshotsBySecond.keys()].sort((a, b) => a - b);
+    for (const second of seconds) {
+      const list = this.snapshotsBySecond.get(second)!;
+      if (!final && list.length < this.workers.length) return;
+      this.snapshotsBySecond.delete(second);
+      const merged = mergeSecond(this.phaseId, second, list, second * 1000 < this.phaseWarmupMs);
+      this.phaseSeconds.push(merged);
+      this.emit('second', merged);
+    }
+  }
+}
+
+function mergeSecond(phaseId: number, second: number, snapshots: SnapshotReport[], warmup: boolean): LoadSecond {
+  const rtt = mergeEncodedHistograms(snapshots.map((snapshot) => snapshot.histogram));
+  const lag = mergeEncodedHistograms(snapshots.map((snapshot) => snapshot.sendLagHistogram));
+  const merged: LoadSecond = {
+    phaseId,
+    second,
+    warmup,
+    connections: sum(snapshots, (snapshot) => snapshot.connections),
+    sent: sum(snapshots, (snapshot) => snapshot.sent),
+    received: sum(snapshots, (snapshot) => snapshot.received),
+    timedOut: sum(snapshots, (snapshot) => snapshot.timedOut),
+    latencyMs: summarizeLatencyMs(rtt),
+    sendLagP99Ms: percentileMs(lag, 99),
+    eventLoopUtilization: Math.max(...snapshots.map((snapshot) => snapshot.eventLoopUtilization)),
+  };
+  rtt.destroy();
+  lag.destroy();
+  return merged;
+}
+
+/** Splits `total` into `parts` integers that differ by at most one. */
+export function splitEvenly(total: number, parts: number): number[] {
+  const base = Math.floor(total / parts);
+  const remainder = total % parts;
+  return Array.from({ length: parts }, (_, index) => base + (index < remainder ? 1 : 0));
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
+}

@@ -1,0 +1,316 @@
+import { performance } from 'node:perf_hooks';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { ClientConnection } from './client-transport.js';
+import { SendSchedule } from './send-schedule.js';
+import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
+import type { Histogram } from '../metrics/latency-histogram.js';
+import type { LoadCommand, PhaseCounters, PhaseReport, SnapshotReport } from './worker-protocol.js';
+
+/** Monotonic milliseconds; injected so tests can run a phase on a fake clock. */
+export type Clock = () => number;
+
+const TIMEOUT_SWEEP_MS = 100;
+const SNAPSHOT_INTERVAL_MS = 1000;
+/** Bytes at the head of every payload: the message's sequence number on its connection. */
+export const PAYLOAD_HEADER_BYTES = 8;
+const PAYLOAD_MAGIC = 0x31425357; // "WSB1", little-endian
+/** An interrupted phase waits at most this long for echoes already in flight. */
+const INTERRUPT_DRAIN_MS = 1000;
+
+/**
+ * One connection's send/echo bookkeeping. Echoes come back in order on a connection, so the messages in
+ * flight are the sequence numbers [acked, sent), and a ring of their intended send times is all the state
+ * needed to measure RTT from the intended time and to time out the oldest.
+ */
+class ConnectionLedger {
+  sent = 0;
+  acked = 0;
+  private intended = new Float64Array(8);
+
+  constructor(readonly connection: ClientConnection) {}
+
+  record(sequence: number, intendedMs: number): void {
+    if (sequence - this.acked >= this.intended.length) this.grow();
+    this.intended[sequence & (this.intended.length - 1)] = intendedMs;
+  }
+
+  intendedOf(sequence: number): number {
+    return this.intended[sequence & (this.intended.length - 1)]!;
+  }
+
+  private grow(): void {
+    const larger = new Float64Array(this.intended.length * 2);
+    for (let sequence = this.acked; sequence < this.sent; sequence++) {
+      larger[sequence & (larger.length - 1)] = this.intendedOf(sequence);
+    }
+    this.intended = larger;
+  }
+}
+
+const emptyCounters = (): PhaseCounters => ({ sent: 0, received: 0, timedOut: 0, late: 0, mismatched: 0, backpressured: 0, dropped: 0 });
+
+export interface LoadPhaseOptions {
+  command: LoadCommand;
+  connections: readonly ClientConnection[];
+  clock?: Clock;
+  /** Epoch ms → this process's clock. */
+  epochToClock?: (epochMs: number) => number;
+  onSnapshot: (snapshot: SnapshotReport) => void;
+}
+
+/**
+ * Drives one phase of open-model load over a worker's connections: sends on the schedule whatever the
+ * echoes do, records RTT from each message's intended send time and the generator's own send lag, and
+ * reports every second. Resolves with the measured-window totals once every message is echoed or timed out.
+ */
+export class LoadPhase {
+  private readonly command: LoadCommand;
+  private readonly clock: Clock;
+  private readonly ledgers: ConnectionLedger[];
+  private readonly schedule: SendSchedule | null;
+  private readonly payload: Buffer;
+  private readonly startMs: number;
+  private readonly measureFromMs: number;
+  private endMs: number;
+  private readonly onSnapshot: (snapshot: SnapshotReport) => void;
+
+  private readonly total = emptyCounters();
+  private interval = emptyCounters();
+  private readonly rtt = createHistogram();
+  private readonly sendLag = createHistogram();
+  private intervalRtt = createHistogram();
+  private intervalLag = createHistogram();
+  private readonly dropsByCode: Record<string, number> = {};
+  private inFlight = 0;
+  private liveConnections: number;
+  private second = 0;
+  private eluAtStart: EventLoopUtilization | undefined;
+  private eluAtSnapshot: EventLoopUtilization | undefined;
+
+  private pacingTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private snapshotTimer: NodeJS.Timeout | undefined;
+  private finish: ((report: PhaseReport) => void) | undefined;
+  private finished = false;
+
+  constructor(options: LoadPhaseOptions) {
+    this.command = options.command;
+    this.clock = options.clock ?? (() => performance.now());
+    const epochToClock = options.epochToClock ?? ((epochMs: number) => epochMs - performance.timeOrigin);
+    this.startMs = epochToClock(options.command.startEpochMs);
+    this.measureFromMs = this.startMs + options.command.warmupMs;
+    this.endMs = this.startMs + options.command.durationMs;
+    this.onSnapshot = options.onSnapshot;
+    this.ledgers = options.connections.map((connection) => new ConnectionLedger(connection));
+    this.liveConnections = this.ledgers.filter((ledger) => ledger.connection.isOpen).length;
+    this.schedule =
+      this.ledgers.length === 0
+        ? null
+        : new SendSchedule({
+            startMs: this.startMs,
+            ratePerConnection: options.command.ratePerConnection,
+            connections: this.ledgers.length,
+            offset: options.command.scheduleOffset,
+          });
+    this.payload = Buffer.alloc(Math.max(PAYLOAD_HEADER_BYTES, options.command.messageBytes), 0x61);
+    this.payload.writeUInt32LE(PAYLOAD_MAGIC, 4);
+  }
+
+  run(): Promise<PhaseReport> {
+    return new Promise((resolve) => {
+      this.finish = resolve;
+      for (const ledger of this.ledgers) this.listen(ledger);
+      this.eluAtStart = performance.eventLoopUtilization();
+      this.eluAtSnapshot = this.eluAtStart;
+      this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
+      const untilStart = Math.max(0, this.startMs - this.clock());
+      this.snapshotTimer = setTimeout(() => this.tickSnapshot(), untilStart + SNAPSHOT_INTERVAL_MS);
+      this.pacingTimer = setTimeout(() => this.pace(), untilStart);
+    });
+  }
+
+  /** Stops sending now; the phase ends once echoes in flight arrive or a short drain passes. */
+  interrupt(): void {
+    const now = this.clock();
+    if (now < this.endMs) this.endMs = now;
+    this.drainDeadlineMs = Math.min(this.drainDeadlineMs, now + INTERRUPT_DRAIN_MS);
+  }
+
+  private drainDeadlineMs = Number.POSITIVE_INFINITY;
+
+  private listen(ledger: ConnectionLedger): void {
+    ledger.connection.onMessage((data) => {
+      this.receive(ledger, data);
+      // Pacing rides on incoming echoes too: under load this wakes the sender far more often than a
+      // 1 ms timer could, which keeps send lag well under a millisecond without spinning.
+      this.sendDue();
+    });
+    ledger.connection.onClose((code) => {
+      this.liveConnections--;
+      this.dropsByCode[code] = (this.dropsByCode[code] ?? 0) + 1;
+      this.count('dropped', 1, true);
+      // Nothing more will come back on this connection: what is in flight is lost.
+      while (ledger.acked < ledger.sent) this.timeOut(ledger);
+    });
+  }
+
+  private pace(): void {
+    this.pacingTimer = undefined;
+    this.sendDue();
+    if (this.finished || this.schedule === null) return;
+    const now = this.clock();
+    if (now >= this.endMs) {
+      this.maybeFinish();
+      return;
+    }
+    const waitMs = this.schedule.msUntilNext(now);
+    this.pacingTimer = waitMs <= 0 ? setImmediate(() => this.pace()) : setTimeout(() => this.pace(), Math.max(1, Math.floor(waitMs)));
+  }
+
+  private sendDue(): void {
+    const schedule = this.schedule;
+    if (schedule === null || this.finished) return;
+    const now = this.clock();
+    for (let index = schedule.takeDue(now, this.endMs); index >= 0; index = schedule.takeDue(now, this.endMs)) {
+      this.sendOne(this.ledgers[schedule.connectionOf(index)]!, schedule.intendedMs(index), now);
+    }
+  }
+
+  private sendOne(ledger: ConnectionLedger, intendedMs: number, nowMs: number): void {
+    const measured = intendedMs >= this.measureFromMs;
+    const lagMicros = (nowMs - intendedMs) * 1000;
+    recordMicros(this.intervalLag, lagMicros);
+    if (measured) recordMicros(this.sendLag, lagMicros);
+    this.count('sent', 1, measured);
+    if (!ledger.connection.isOpen) {
+      // A lost connection cannot carry its scheduled messages; they are failures, not skipped.
+      this.count('timedOut', 1, measured);
+      return;
+    }
+    if (ledger.connection.bufferedAmount > this.command.maxBufferedBytes) {
+      // The server stopped reading; queueing without bound would exhaust the generator's memory.
+      this.count('backpressured', 1, measured);
+      this.count('timedOut', 1, measured);
+      return;
+    }
+    const sequence = ledger.sent++;
+    ledger.record(sequence, intendedMs);
+    this.inFlight++;
+    this.payload.writeUInt32LE(sequence, 0);
+    ledger.connection.send(this.payload);
+  }
+
+  private receive(ledger: ConnectionLedger, data: Buffer): void {
+    if (data.length < PAYLOAD_HEADER_BYTES || data.readUInt32LE(4) !== PAYLOAD_MAGIC) {
+      this.count('mismatched', 1, this.clock() >= this.measureFromMs);
+      return;
+    }
+    const sequence = data.readUInt32LE(0);
+    if (sequence < ledger.acked || sequence >= ledger.sent) {
+      // Already counted as timed out (or not ours): too late to be a latency sample.
+      this.count('late', 1, true);
+      return;
+    }
+    // Echoes are in order; anything skipped over was lost by the server.
+    while (ledger.acked < sequence) this.timeOut(ledger);
+    const intendedMs = ledger.intendedOf(sequence);
+    const measured = intendedMs >= this.measureFromMs;
+    const rttMicros = (this.clock() - intendedMs) * 1000;
+    recordMicros(this.intervalRtt, rttMicros);
+    if (measured) recordMicros(this.rtt, rttMicros);
+    if (data.length !== this.payload.length) this.count('mismatched', 1, measured);
+    this.count('received', 1, measured);
+    ledger.acked = sequence + 1;
+    this.inFlight--;
+    if (this.inFlight === 0) this.maybeFinish();
+  }
+
+  private timeOut(ledger: ConnectionLedger): void {
+    const measured = ledger.intendedOf(ledger.acked) >= this.measureFromMs;
+    ledger.acked++;
+    this.inFlight--;
+    this.count('timedOut', 1, measured);
+  }
+
+  private sweepTimeouts(): void {
+    const now = this.clock();
+    const deadline = now - this.command.messageTimeoutMs;
+    for (const ledger of this.ledgers) {
+      while (ledger.acked < ledger.sent && ledger.intendedOf(ledger.acked) < deadline) this.timeOut(ledger);
+    }
+    if (now >= this.drainDeadlineMs) {
+      for (const ledger of this.ledgers) while (ledger.acked < ledger.sent) this.timeOut(ledger);
+    }
+    this.maybeFinish();
+  }
+
+  private count(counter: keyof PhaseCounters, amount: number, measured: boolean): void {
+    this.interval[counter] += amount;
+    if (measured) this.total[counter] += amount;
+  }
+
+  private tickSnapshot(): void {
+    this.emitSnapshot();
+    if (!this.finished) this.snapshotTimer = setTimeout(() => this.tickSnapshot(), this.nextSnapshotDelay());
+  }
+
+  private nextSnapshotDelay(): number {
+    const nextAt = this.startMs + (this.second + 1) * SNAPSHOT_INTERVAL_MS;
+    return Math.max(0, nextAt - this.clock());
+  }
+
+  private emitSnapshot(): void {
+    const elu = performance.eventLoopUtilization(this.eluAtSnapshot);
+    this.eluAtSnapshot = performance.eventLoopUtilization();
+    this.onSnapshot({
+      type: 'snapshot',
+      phaseId: this.command.phaseId,
+      second: this.second++,
+      connections: this.liveConnections,
+      ...this.interval,
+      histogram: encodeHistogram(this.intervalRtt),
+      sendLagHistogram: encodeHistogram(this.intervalLag),
+      eventLoopUtilization: elu.utilization,
+    });
+    this.interval = emptyCounters();
+    this.intervalRtt.destroy();
+    this.intervalLag.destroy();
+    this.intervalRtt = createHistogram();
+    this.intervalLag = createHistogram();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished || this.clock() < this.endMs) return;
+    const scheduleDone = this.schedule === null || this.schedule.intendedMs(this.schedule.next) >= this.endMs;
+    if (!scheduleDone || this.inFlight > 0) {
+      if (this.drainDeadlineMs === Number.POSITIVE_INFINITY) this.drainDeadlineMs = this.endMs + this.command.messageTimeoutMs;
+      return;
+    }
+    this.finished = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.snapshotTimer);
+    if (this.pacingTimer !== undefined) {
+      clearTimeout(this.pacingTimer as NodeJS.Timeout);
+      clearImmediate(this.pacingTimer as NodeJS.Immediate);
+    }
+    // The last, partial second still holds echoes: report it before the totals.
+    if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
+    const memory = process.memoryUsage();
+    const report: PhaseReport = {
+      type: 'phase-done',
+      phaseId: this.command.phaseId,
+      connections: this.liveConnections,
+      ...this.total,
+      dropsByCode: this.dropsByCode,
+      histogram: encodeHistogram(this.rtt),
+      sendLagHistogram: encodeHistogram(this.sendLag),
+      eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
+      measuredMs: Math.max(0, this.endMs - this.measureFromMs),
+      heapUsedBytes: memory.heapUsed,
+      rssBytes: memory.rss,
+    };
+    this.rtt.destroy();
+    this.sendLag.destroy();
+    this.finish?.(report);
+  }
+}

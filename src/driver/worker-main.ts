@@ -1,0 +1,92 @@
+/**
+ * Entry point of a driver worker process (forked by the worker pool). It holds its share of the
+ * connections and runs load phases on them when told. It dies with its coordinator: when the IPC
+ * channel closes, whatever the reason, it exits at once, so no worker outlives wsbench.
+ */
+import { performance } from 'node:perf_hooks';
+import type { ClientConnection } from './client-transport.js';
+import { dialWebSocket } from './client-transport.js';
+import { openConnections } from './open-connections.js';
+import { LoadPhase } from './load-phase.js';
+import type { CoordinatorMessage, OpenCommand, WorkerMessage } from './worker-protocol.js';
+
+const PROGRESS_INTERVAL_MS = 1000;
+
+const connections: ClientConnection[] = [];
+let currentPhase: LoadPhase | undefined;
+
+function send(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+function measureMemory(): { heapUsedBytes: number; rssBytes: number } {
+  // Workers run with --expose-gc so the heap per idle connection is measured after collection.
+  (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  return { heapUsedBytes: memory.heapUsed, rssBytes: memory.rss };
+}
+
+async function open(command: OpenCommand): Promise<void> {
+  const startedMs = performance.now();
+  let lastProgressMs = startedMs;
+  const opened = await openConnections({
+    dial: dialWebSocket,
+    url: command.url,
+    count: command.connections,
+    localAddresses: command.localAddresses,
+    concurrency: command.handshakeConcurrency,
+    handshakeTimeoutMs: command.handshakeTimeoutMs,
+    onProgress: (progress) => {
+      const now = performance.now();
+      if (now - lastProgressMs < PROGRESS_INTERVAL_MS) return;
+      lastProgressMs = now;
+      send({ type: 'opening', ...progress });
+    },
+  });
+  connections.push(...opened.connections);
+  send({
+    type: 'opened',
+    attempted: opened.attempted,
+    established: opened.connections.length,
+    failed: opened.failed,
+    errorsByCode: opened.errorsByCode,
+    openMs: performance.now() - startedMs,
+    ...measureMemory(),
+  });
+}
+
+async function handle(message: CoordinatorMessage): Promise<void> {
+  switch (message.type) {
+    case 'open':
+      await open(message);
+      return;
+    case 'load': {
+      const live = connections.filter((connection) => connection.isOpen);
+      currentPhase = new LoadPhase({ command: message, connections: live, onSnapshot: send });
+      const report = await currentPhase.run();
+      currentPhase = undefined;
+      send(report);
+      return;
+    }
+    case 'stop':
+      currentPhase?.interrupt();
+      return;
+    case 'close':
+      for (const connection of connections) connection.terminate();
+      process.disconnect?.();
+      process.exit(0);
+  }
+}
+
+// Ctrl-C reaches the whole foreground process group; the coordinator decides how the run ends.
+process.on('SIGINT', () => {});
+process.on('disconnect', () => process.exit(0));
+process.on('message', (message: CoordinatorMessage) => {
+  handle(message).catch((error: unknown) => {
+    send({
+      type: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof Error && error.stack !== undefined ? { stack: error.stack } : {}),
+    });
+  });
+});

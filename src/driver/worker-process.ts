@@ -1,0 +1,61 @@
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js';
+
+/** How long a worker has to exit after `close` before it is killed. */
+export const WORKER_EXIT_GRACE_MS = 2000;
+
+/** The worker entry beside this module: compiled `.js` normally, `.ts` under the test runner (run through tsx). */
+function workerEntry(): { path: string; execArgv: string[] } {
+  const ownUrl = import.meta.url;
+  const runningFromSource = ownUrl.endsWith('.ts');
+  const entry = new URL(runningFromSource ? './worker-main.ts' : './worker-main.js', ownUrl);
+  return {
+    path: fileURLToPath(entry),
+    execArgv: [...(runningFromSource ? ['--import', 'tsx'] : []), '--expose-gc'],
+  };
+}
+
+/** One forked worker: typed send, typed messages, and an exit that is always observed. */
+export class WorkerProcess {
+  readonly index: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private closing = false;
+
+  constructor(index: number, onMessage: (message: WorkerMessage) => void) {
+    this.index = index;
+    const entry = workerEntry();
+    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (message) => onMessage(message as WorkerMessage));
+    this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  send(message: CoordinatorMessage): void {
+    if (this.child.connected) this.child.send(message);
+  }
+
+  /** Asks the worker to close its connections and exit; kills it if it has not within the grace period. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.send({ type: 'close' });
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), WORKER_EXIT_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Last resort, synchronous: used from the process `exit` hook. */
+  killNow(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}

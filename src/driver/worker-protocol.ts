@@ -1,0 +1,104 @@
+/**
+ * The typed messages between the coordinator and its worker processes (over the IPC channel of
+ * `child_process.fork`). Times cross processes as epoch milliseconds; each worker converts them to its
+ * own monotonic clock.
+ */
+
+export interface OpenCommand {
+  type: 'open';
+  url: string;
+  connections: number;
+  /** Source addresses to bind, used in turn; empty = let the kernel choose (127.0.0.1). */
+  localAddresses: string[];
+  handshakeConcurrency: number;
+  handshakeTimeoutMs: number;
+}
+
+export interface LoadCommand {
+  type: 'load';
+  phaseId: number;
+  startEpochMs: number;
+  ratePerConnection: number;
+  messageBytes: number;
+  durationMs: number;
+  warmupMs: number;
+  messageTimeoutMs: number;
+  /** This worker's shift of the send cadence, workerIndex / workers, so workers' sends interleave. */
+  scheduleOffset: number;
+  /** Per-connection send-buffer cap: past it a due message is not queued and counts as timed out. */
+  maxBufferedBytes: number;
+}
+
+export interface StopCommand {
+  type: 'stop';
+}
+
+export interface CloseCommand {
+  type: 'close';
+}
+
+export type CoordinatorMessage = OpenCommand | LoadCommand | StopCommand | CloseCommand;
+
+export interface OpenedReport {
+  type: 'opened';
+  attempted: number;
+  established: number;
+  failed: number;
+  errorsByCode: Record<string, number>;
+  openMs: number;
+  heapUsedBytes: number;
+  rssBytes: number;
+}
+
+/** Progress while opening connections, about once a second. */
+export interface OpeningReport {
+  type: 'opening';
+  attempted: number;
+  established: number;
+  failed: number;
+}
+
+export interface PhaseCounters {
+  sent: number;
+  received: number;
+  timedOut: number;
+  late: number;
+  mismatched: number;
+  backpressured: number;
+  dropped: number;
+}
+
+/** One second of one worker's load, warm-up included (flagged by the coordinator). */
+export interface SnapshotReport extends PhaseCounters {
+  type: 'snapshot';
+  phaseId: number;
+  second: number;
+  connections: number;
+  /** RTT of the echoes received in this second, microseconds, encoded HDR. */
+  histogram: string;
+  sendLagHistogram: string;
+  eventLoopUtilization: number;
+}
+
+/** The end of one load phase: totals over the measured window (warm-up excluded). */
+export interface PhaseReport extends PhaseCounters {
+  type: 'phase-done';
+  phaseId: number;
+  connections: number;
+  /** Connection losses during the phase, by close code or error code. */
+  dropsByCode: Record<string, number>;
+  histogram: string;
+  sendLagHistogram: string;
+  eventLoopUtilization: number;
+  measuredMs: number;
+  heapUsedBytes: number;
+  rssBytes: number;
+}
+
+export interface WorkerFailure {
+  type: 'failed';
+  message: string;
+  stack?: string;
+}
+
+export type WorkerMessage = OpeningReport | OpenedReport | SnapshotReport | PhaseReport | WorkerFailure;

@@ -1,0 +1,51 @@
+import { UsageError, describeValue } from '../errors.js';
+
+/**
+ * Parsers for the values users type: durations (`500ms`, `10s`, `2m`), sizes (`256`, `1KB`, `4KiB`, `1MB`)
+ * and counts. Each error names the option, what was expected, what was received, and an example.
+ */
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const SIZE_UNITS_BYTES: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1_000_000, mib: 1024 * 1024 };
+
+export function parseDurationMs(value: string | number, option: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/i.exec(String(value));
+  if (match === null) {
+    throw new UsageError('INVALID_DURATION', `Expected ${option} to be a duration with a unit (ms, s or m), e.g. 10s or 500ms; got ${describeValue(value)}`);
+  }
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2]!.toLowerCase()]!);
+}
+
+export function parseBytes(value: string | number, option: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?\s*$/i.exec(String(value));
+  const bytes = match === null ? Number.NaN : Number(match[1]) * SIZE_UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]!;
+  if (!Number.isInteger(bytes)) {
+    throw new UsageError('INVALID_SIZE', `Expected ${option} to be a size in bytes, optionally with a unit (B, KB, KiB, MB, MiB), e.g. 256 or 4KiB; got ${describeValue(value)}`);
+  }
+  return bytes;
+}
+
+export function parsePositiveInteger(value: string | number, option: string): number {
+  const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError('INVALID_INTEGER', `Expected ${option} to be a positive integer, e.g. 1000; got ${describeValue(value)}`);
+  }
+  return number;
+}
+
+export function parsePositiveNumber(value: string | number, option: string): number {
+  const number = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError('INVALID_NUMBER', `Expected ${option} to be a positive number, e.g. 10 or 0.5; got ${describeValue(value)}`);
+  }
+  return number;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GiB`;
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../tool-info.js';
+import { buildGobwasFixture } from './fixture-build.js';
+import { bytesKnob, countKnob, enumKnob } from './target-definition.js';
+import type { KnobDefinition, TargetDefinition } from './target-definition.js';
+
+/** The fixtures' ready line (fixtures/*\/README.md): printed once, when every process listens. */
+const FIXTURE_READY_LINE = /^wsbench-fixture ready /;
+
+const sharedKnobs: Record<string, KnobDefinition> = {
+  write: enumKnob('--write', ['single', 'batch'], 'one write per echoed frame, or queued frames coalesced into one write'),
+  'max-frame': bytesKnob('--max-frame', 'largest frame accepted; bigger ones are refused with close code 1009'),
+  procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)'),
+  'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true }),
+};
+
+const procsOf = (knobs: Record<string, string>): number => Number(knobs.procs ?? 1);
+
+/** The server the seed is about: a Go echo server on github.com/gobwas/ws with the seed's knobs. */
+export const gobwasTarget: TargetDefinition = {
+  name: 'gobwas',
+  description: 'Go echo server on github.com/gobwas/ws (fixtures/gobwas-echo), built on first use',
+  prepare: buildGobwasFixture,
+  command: 'gobwas-echo',
+  args: ['--host', '{host}', '--port', '{port}', '--metrics-addr', '{metricsAddr}', '--exit-with-parent'],
+  knobs: {
+    model: enumKnob('--model', ['goroutine', 'epoll'], 'a goroutine per connection, or an epoll event loop'),
+    'read-buffer': bytesKnob('--read-buffer', 'bufio.Reader size per connection (0 = none)'),
+    ...sharedKnobs,
+  },
+  wsPath: '/',
+  readyLine: FIXTURE_READY_LINE,
+  servesMetrics: true,
+  processCount: procsOf,
+};
+
+/** The same echo behaviour on Node's `ws`, for comparison and for machines without Go. */
+export const nodeTarget: TargetDefinition = {
+  name: 'node',
+  description: 'Node.js echo server on ws (fixtures/node-echo)',
+  command: process.execPath,
+  args: [path.join(PACKAGE_ROOT, 'fixtures', 'node-echo', 'server.js'), '--host', '{host}', '--port', '{port}', '--metrics-addr', '{metricsAddr}', '--exit-with-parent'],
+  knobs: sharedKnobs,
+  wsPath: '/',
+  readyLine: FIXTURE_READY_LINE,
+  servesMetrics: true,
+  processCount: procsOf,
+};
+
+export const BUILTIN_TARGETS: Record<string, TargetDefinition> = { gobwas: gobwasTarget, node: nodeTarget };

@@ -1,0 +1,85 @@
+import { UsageError, describeValue } from '../errors.js';
+import { parseBytes, parsePositiveInteger } from '../scenario/units.js';
+
+/** A knob of a target: a `KEY=VALUE` in the target SPEC that becomes a command-line flag of the server. */
+export interface KnobDefinition {
+  /** The server's flag, e.g. `--model`. */
+  flag: string;
+  description: string;
+  /** Checks a value and returns it as the flag's argument; throws a UsageError naming the knob. */
+  parse: (raw: string, knob: string) => string;
+}
+
+/**
+ * How to run one server under test. `args` may hold `{port}`, `{host}` and `{metricsAddr}` (filled in per
+ * run: every trial gets fresh ports, so trials can never talk to a stale server).
+ */
+export interface TargetDefinition {
+  name: string;
+  description: string;
+  /** Makes the executable available (e.g. builds the Go fixture, cached) and returns the command to run. */
+  prepare?: () => Promise<string>;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  knobs: Record<string, KnobDefinition>;
+  /** The WebSocket path to dial. */
+  wsPath: string;
+  /** A line on stdout or stderr that says the server is ready (besides its port accepting connections). */
+  readyLine?: RegExp;
+  /** Whether `{metricsAddr}` in args makes the server serve Prometheus `/metrics` there. */
+  servesMetrics: boolean;
+  /** How many processes the server runs for these knobs (1 unless a procs knob says otherwise). */
+  processCount?: (knobs: Record<string, string>) => number;
+}
+
+export function enumKnob(flag: string, values: readonly string[], description: string): KnobDefinition {
+  return {
+    flag,
+    description,
+    parse: (raw, knob) => {
+      if (!values.includes(raw)) throw new UsageError('INVALID_KNOB_VALUE', `Expected knob ${knob} to be one of ${values.join(' | ')}; got ${describeValue(raw)}`);
+      return raw;
+    },
+  };
+}
+
+export function bytesKnob(flag: string, description: string): KnobDefinition {
+  return { flag, description, parse: (raw, knob) => String(parseBytes(raw, `knob ${knob}`)) };
+}
+
+export function countKnob(flag: string, description: string, { allowZero = false } = {}): KnobDefinition {
+  return {
+    flag,
+    description,
+    parse: (raw, knob) => (allowZero && raw.trim() === '0' ? '0' : String(parsePositiveInteger(raw, `knob ${knob}`))),
+  };
+}
+
+/** Turns the SPEC's knob values into flags, rejecting knobs the target does not have. */
+export function knobArguments(definition: TargetDefinition, knobs: Record<string, string>): string[] {
+  const args: string[] = [];
+  for (const [knob, raw] of Object.entries(knobs)) {
+    const knobDefinition = definition.knobs[knob];
+    if (knobDefinition === undefined) {
+      const known = Object.keys(definition.knobs);
+      throw new UsageError(
+        'UNKNOWN_KNOB',
+        `Target ${definition.name} has no knob ${JSON.stringify(knob)}; its knobs are: ${known.length === 0 ? '(none)' : known.join(', ')}`,
+      );
+    }
+    args.push(knobDefinition.flag, knobDefinition.parse(raw, knob));
+  }
+  return args;
+}
+
+/** Fills `{port}`, `{host}`, `{metricsAddr}` in the definition's arguments. */
+export function fillPlaceholders(args: readonly string[], values: { port: number; host: string; metricsAddr: string | undefined }): string[] {
+  return args.map((arg) =>
+    arg
+      .replaceAll('{port}', String(values.port))
+      .replaceAll('{host}', values.host)
+      .replaceAll('{metricsAddr}', values.metricsAddr ?? ''),
+  );
+}
