@@ -53,6 +53,8 @@ export function errorRiseTest(aRates: readonly number[], bRates: readonly number
   const threshold = observed - 1e-12 * Math.max(1, Math.abs(observed));
   const result = { aMeanRate, bMeanRate, difference: bMeanRate - aMeanRate };
   if (k === 0 || aRates.length === 0) return { ...result, pValue: 1, exact: true };
+  // Every relabelling gives the same statistic (typically: no errors anywhere).
+  if (all.every((x) => x === all[0])) return { ...result, pValue: 1, exact: true };
 
   const total = binomial(all.length, k);
   if (total <= EXACT_RELABELLINGS_MAX) {
