@@ -1,0 +1,102 @@
+import { UsageError } from '../../errors.js';
+import type { WsbenchError } from '../../errors.js';
+import { formatRunSummary } from '../../report/console-summary.js';
+import { writeJsonFile } from '../../report/json-result.js';
+import { resolveRunOptions } from '../../scenario/run-options.js';
+import type { RunOptions } from '../../scenario/run-options.js';
+import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
+import { runScenario } from '../../run/run-scenario.js';
+import { resolveTargetDefinition } from '../../target/resolve-target.js';
+import { parseTargetSpec } from '../../target/target-spec.js';
+import { abortOnInterrupt } from '../interrupt.js';
+import type { CommandOutput } from '../output.js';
+import { progressFor } from '../output.js';
+import { parseFlags } from '../parse-flags.js';
+
+export const RUN_USAGE = `Usage: wsbench run [--target SPEC | --url ws://H:P/PATH] [options]
+
+Starts the target (unless --url), opens the connections, sends at a fixed rate per connection
+(open model), and reports RTT from each message's intended send time, throughput, errors and
+the server's CPU and memory.
+
+  --target SPEC        NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)
+  --url URL            load a server that is already running instead
+  --scenario NAME      name for the result (default: <connections>c-<rate>r-<size>b)
+  --connections N      concurrent connections (default 100)
+  --rate R             messages per second per connection (default 10)
+  --size BYTES         message size, e.g. 256, 1KB, 4KiB (default 256)
+  --duration D         total load time including warm-up, e.g. 10s (default 10s)
+  --warmup D           leading part excluded from the statistics (default 2s)
+  --timeout D          a message not echoed within this counts as timed out (default 5s)
+  --workers N          driver processes (default: planned from connections and the fd limit)
+  --json FILE          write the result JSON (written even when the run fails part way)
+  --quiet              no live progress
+`;
+
+const RUN_FLAGS = {
+  config: { type: 'string' },
+  target: { type: 'string' },
+  url: { type: 'string' },
+  scenario: { type: 'string' },
+  connections: { type: 'string' },
+  rate: { type: 'string' },
+  size: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  timeout: { type: 'string' },
+  workers: { type: 'string' },
+  json: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function runCommand(args: string[], output: CommandOutput): Promise<number> {
+  const { values } = parseFlags('run', args, RUN_FLAGS);
+  if (values.help === true) {
+    output.stdout(RUN_USAGE);
+    return 0;
+  }
+  if (values.target !== undefined && values.url !== undefined) {
+    throw new UsageError('CONFLICTING_FLAGS', 'Give either --target (wsbench starts the server) or --url (a server already running), not both');
+  }
+  if (values.url !== undefined && !/^wss?:\/\/[^/]+/.test(values.url)) {
+    throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL like ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
+  }
+  const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
+  const definition = target === undefined ? undefined : resolveTargetDefinition(target);
+  if (target?.gitRef !== undefined) {
+    throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench run\`, check out ${target.gitRef} and run without @${target.gitRef}`);
+  }
+  const options: RunOptions = {
+    ...(target === undefined ? {} : { target }),
+    ...(values.url === undefined ? {} : { url: values.url }),
+    ...(values.scenario === undefined ? {} : { scenarioName: values.scenario }),
+    ...(values.connections === undefined ? {} : { connections: parsePositiveInteger(values.connections, '--connections') }),
+    ...(values.rate === undefined ? {} : { ratePerConnection: parsePositiveNumber(values.rate, '--rate') }),
+    ...(values.size === undefined ? {} : { messageBytes: parseBytes(values.size, '--size') }),
+    ...(values.duration === undefined ? {} : { durationMs: parseDurationMs(values.duration, '--duration') }),
+    ...(values.warmup === undefined ? {} : { warmupMs: parseDurationMs(values.warmup, '--warmup') }),
+    ...(values.timeout === undefined ? {} : { messageTimeoutMs: parseDurationMs(values.timeout, '--timeout') }),
+    ...(values.workers === undefined ? {} : { workers: parsePositiveInteger(values.workers, '--workers') }),
+  };
+
+  const progress = progressFor(output, values.quiet === true);
+  const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: stopping the load and writing what was measured (Ctrl-C again to quit at once)\n'));
+  let failure: WsbenchError | undefined;
+  try {
+    const outcome = await runScenario(resolveRunOptions(options), {
+      ...(definition === undefined ? {} : { definition }),
+      signal: interrupt.signal,
+      onEvent: progress,
+    });
+    failure = outcome.failure;
+    progress.finish();
+    if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
+    output.stdout(`${formatRunSummary(outcome.result)}\n`);
+    if (values.json !== undefined) output.stdout(`  result      ${values.json}\n`);
+  } finally {
+    interrupt.dispose();
+  }
+  if (failure !== undefined) throw failure;
+  return 0;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { TOOL_VERSION } from '../tool-info.js';
+import { runCommand } from './commands/run-command.js';
+import { processOutput } from './output.js';
+import type { CommandOutput } from './output.js';
+
+const USAGE = `wsbench ${TOOL_VERSION} — how much a WebSocket server can carry, where it breaks, and whether a change made it slower
+
+Usage: wsbench <command> [options]      (wsbench <command> --help for its options)
+
+  run        one scenario against a target (default: the gobwas/ws fixture)
+
+Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
+            3 infrastructure failure (target, workers, saturated generator) · 130 interrupted
+`;
+
+type Command = (args: string[], output: CommandOutput) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+};
+
+/** The CLI: pick the command, run it, print any error once, return the exit code. */
+export async function main(argv: string[], output: CommandOutput = processOutput): Promise<number> {
+  const [name, ...args] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      output.stdout(USAGE);
+      return 0;
+    }
+    if (name === '--version' || name === '-v') {
+      output.stdout(`${TOOL_VERSION}\n`);
+      return 0;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) {
+      throw new UsageError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}. See wsbench --help`);
+    }
+    return await command(args, output);
+  } catch (error) {
+    return reportError(error, output);
+  }
+}
+
+function reportError(error: unknown, output: CommandOutput): number {
+  if (error instanceof WsbenchError) {
+    output.stderr(`wsbench: ${error.message}\n`);
+    if (error instanceof InfrastructureError && error.logTail.length > 0) {
+      output.stderr(`  last lines of output:\n${error.logTail.map((line) => `  | ${line}`).join('\n')}\n`);
+    }
+    return error.exitCode;
+  }
+  output.stderr(`wsbench: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT_INFRASTRUCTURE;
+}
+
+// Exit explicitly: a result is complete once main returns, and a stray handle must not keep a CI job alive.
+main(process.argv.slice(2)).then((code) => process.exit(code));

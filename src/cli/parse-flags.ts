@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from '../errors.js';
+
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `util.parseArgs` with its errors turned into UsageErrors that name the flag and point to `--help`.
+ * Values stay strings here; each command parses them with the unit parsers, which name the flag too.
+ */
+export type FlagValues<T extends FlagOptions> = {
+  [K in keyof T]?: T[K] extends { multiple: true } ? (T[K]['type'] extends 'boolean' ? boolean[] : string[]) : T[K]['type'] extends 'boolean' ? boolean : string;
+};
+
+export function parseFlags<T extends FlagOptions>(command: string, args: string[], options: T, { positionals = 0 } = {}): { values: FlagValues<T>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: positionals > 0 });
+    if (parsed.positionals.length > positionals) {
+      throw new UsageError('UNEXPECTED_ARGUMENT', `wsbench ${command} takes ${positionals === 0 ? 'no' : `at most ${positionals}`} positional argument${positionals === 1 ? '' : 's'}; got ${parsed.positionals.map((item) => JSON.stringify(item)).join(' ')}. See wsbench ${command} --help`);
+    }
+    return { values: parsed.values as FlagValues<T>, positionals: parsed.positionals };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError('INVALID_FLAG', `wsbench ${command}: ${message.replace(/\. To specify a positional argument.*$/s, '')}. See wsbench ${command} --help`, { cause: error });
+  }
+}

@@ -1,0 +1,43 @@
+import type { RunResult } from '../run/run-result.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from './format-numbers.js';
+
+/** The human summary of one run: pure, `(result) => string`. */
+export function formatRunSummary(result: RunResult): string {
+  const { scenario, connections, messages, throughput, latencyMs, generator, server } = result;
+  const achievedRatio = throughput.offeredPerSec === 0 ? 0 : throughput.achievedPerSec / throughput.offeredPerSec;
+  const lines = [
+    `wsbench ${result.tool.version} · ${result.target.spec} · ${scenario.name} · status: ${result.status}`,
+    `  load        ${formatCount(scenario.connections)} connections × ${scenario.ratePerConnection} msg/s × ${formatBytes(scenario.messageBytes)} for ${formatMs(scenario.durationMs)} (warm-up ${formatMs(scenario.warmupMs)} excluded)`,
+    `  connections ${formatCount(connections.established)} / ${formatCount(connections.attempted)} established in ${formatMs(connections.openMs)}` +
+      (connections.failed > 0 ? `, ${formatCount(connections.failed)} failed (${formatCodes(connections.errorsByCode)})` : '') +
+      (connections.dropped > 0 ? `, ${formatCount(connections.dropped)} dropped during the run` : ''),
+    `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out` + (messages.late > 0 ? `, ${formatCount(messages.late)} late` : ''),
+    `  throughput  ${formatRate(throughput.achievedPerSec)} achieved of ${formatRate(throughput.offeredPerSec)} offered (${formatPercent(achievedRatio)}), ${formatBytes(throughput.achievedBytesPerSec)}/s`,
+    latencyMs === null
+      ? '  latency     no echo measured'
+      : `  latency     p50 ${formatMs(latencyMs.p50)}  p90 ${formatMs(latencyMs.p90)}  p99 ${formatMs(latencyMs.p99)}  p99.9 ${formatMs(latencyMs.p999)}  max ${formatMs(latencyMs.max)}  (RTT from intended send time)`,
+    `  server      CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}` + serverExtras(result),
+    `  generator   ${generator.workers} worker${generator.workers === 1 ? '' : 's'}, send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy` +
+      (generator.saturated ? ' — SATURATED' : ''),
+  ];
+  for (const reason of generator.saturationReasons) lines.push(`    ! ${reason}`);
+  if (result.error !== undefined) {
+    lines.push(`  error       ${result.error.code}: ${result.error.message.split('\n')[0]}`);
+  }
+  return lines.join('\n');
+}
+
+function serverExtras(result: RunResult): string {
+  const last = result.server.samples.at(-1);
+  if (last === undefined) return '';
+  const parts = [`${last.processes} process${last.processes === 1 ? '' : 'es'}`, `${formatCount(last.openFds)} fds`];
+  if (last.goroutines !== undefined) parts.push(`${formatCount(last.goroutines)} goroutines`);
+  if (last.gcCount !== undefined) parts.push(`${formatCount(last.gcCount)} GCs`);
+  return `, ${parts.join(', ')}`;
+}
+
+function formatCodes(errorsByCode: Record<string, number>): string {
+  return Object.entries(errorsByCode)
+    .map(([code, count]) => `${code} ×${count}`)
+    .join(', ');
+}

@@ -1,0 +1,264 @@
+import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import { planLoad, readMachineLimits } from '../capacity/preflight.js';
+import type { LoadPlan } from '../capacity/preflight.js';
+import { LoadDriver } from '../driver/load-driver.js';
+import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
+import { encodeHistogram, summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import { describeEnvironment } from '../metrics/environment.js';
+import { createServerSampler, summarizeServerSamples } from '../metrics/server-sampler.js';
+import type { ServerSampler } from '../metrics/server-sampler.js';
+import type { ServerSample } from '../metrics/server-sample.js';
+import type { ResolvedRunOptions } from '../scenario/run-options.js';
+import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
+import { startTarget, describeExit, LOG_TAIL_LINES } from '../target/target-process.js';
+import type { RunningTarget, TargetExit } from '../target/target-process.js';
+import type { TargetDefinition } from '../target/target-definition.js';
+import { TOOL_NAME, TOOL_VERSION } from '../tool-info.js';
+import { readGitInfo } from './git-info.js';
+import { saturationReasons } from './generator-health.js';
+import type { RunListener } from './run-events.js';
+import { RESULT_SCHEMA_VERSION } from './run-result.js';
+import type { RunResult, RunStatus, TimelinePoint } from './run-result.js';
+
+export interface RunScenarioContext {
+  /** The target's definition, when the run starts one (absent with `--url`). */
+  definition?: TargetDefinition;
+  signal?: AbortSignal;
+  onEvent?: RunListener;
+}
+
+/** A run always yields its result (written by the caller) and, when it did not complete, why. */
+export interface RunOutcome {
+  result: RunResult;
+  failure: WsbenchError | undefined;
+}
+
+/**
+ * One scenario, end to end: plan → start target → open connections → paced load → stop → result.
+ * Whatever happens after the plan (a crash, Ctrl-C, a dead worker), the target and the workers are
+ * stopped and the measurements taken so far are in the result.
+ */
+export async function runScenario(options: ResolvedRunOptions, context: RunScenarioContext = {}): Promise<RunOutcome> {
+  const emit = context.onEvent ?? (() => {});
+  validateScenario(options);
+  const plan = planFor(options, context.definition);
+  for (const warning of plan.warnings) emit({ type: 'warning', message: warning });
+
+  const startedAt = new Date().toISOString();
+  const [git, env] = [await readGitInfo(), describeEnvironment(TOOL_VERSION)];
+  let target: RunningTarget | undefined;
+  let sampler: ServerSampler | undefined;
+  let driver: LoadDriver | undefined;
+  let opened: OpenSummary | undefined;
+  let phase: PhaseSummary | undefined;
+  let failure: WsbenchError | undefined;
+  let url = options.url ?? '';
+  const timeline: TimelinePoint[] = [];
+
+  const interrupted = (): boolean => context.signal?.aborted === true;
+  const onAbort = (): void => driver?.interrupt();
+  context.signal?.addEventListener('abort', onAbort);
+
+  try {
+    if (context.definition !== undefined) {
+      emit({ type: 'stage', stage: 'starting-target', detail: options.target?.text ?? context.definition.name });
+      target = await startTarget({ definition: context.definition, knobs: options.target?.knobs ?? {} });
+      url = target.url;
+      emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine });
+      sampler = createServerSampler({ rootPid: target.pid, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
+      sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
+      sampler.start();
+    }
+    throwIfInterrupted(interrupted);
+
+    driver = new LoadDriver({
+      url,
+      workers: plan.workers.length,
+      localAddressesByWorker: plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address)),
+    });
+    driver.on('opening', (progress) => emit({ type: 'opening', progress }));
+    driver.on('second', (second) => {
+      // The server sample nearest in time: the sampler and the driver tick once a second each.
+      const server = sampler?.samples.at(-1);
+      const { phaseId: _phaseId, ...point } = second;
+      timeline.push({ ...point, ...(server === undefined ? {} : { server }) });
+      emit({ type: 'second', second, durationMs: options.durationMs });
+    });
+    const crashed = target === undefined ? new Promise<never>(() => {}) : watchForCrash(target, driver);
+
+    emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
+    opened = await Promise.race([driver.open(options.connections), crashed]);
+    emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
+    throwIfInterrupted(interrupted);
+    if (opened.established === 0) {
+      throw new InfrastructureError('NO_CONNECTIONS', `None of ${opened.attempted} connections to ${url} could be opened (${formatCodes(opened.errorsByCode)})`, {
+        logTail: target?.logTail.last(LOG_TAIL_LINES) ?? [],
+      });
+    }
+
+    emit({ type: 'stage', stage: 'loading' });
+    phase = await Promise.race([
+      driver.runPhase({
+        ratePerConnection: options.ratePerConnection,
+        messageBytes: options.messageBytes,
+        durationMs: options.durationMs,
+        warmupMs: options.warmupMs,
+        ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
+      }),
+      crashed,
+    ]);
+    // A target that died in the last moments is still a crash, even if every phase report came in.
+    if (target?.hasExited === true) await crashed;
+    throwIfInterrupted(interrupted);
+  } catch (error) {
+    failure = error instanceof WsbenchError ? error : new InfrastructureError('UNEXPECTED', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    context.signal?.removeEventListener('abort', onAbort);
+    emit({ type: 'stage', stage: 'stopping' });
+    const samples = sampler?.stop() ?? [];
+    await target?.stop();
+    await driver?.close();
+    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, failure, interrupted: interrupted() });
+    if (failure === undefined && result.status === 'saturated') {
+      failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
+    }
+    // eslint-disable-next-line no-unsafe-finally
+    return { result, failure };
+  }
+}
+
+function validateScenario(options: ResolvedRunOptions): void {
+  if (options.messageBytes < MIN_MESSAGE_BYTES) {
+    throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes (each message carries an 8-byte sequence header); got ${options.messageBytes}`);
+  }
+  if (options.warmupMs >= options.durationMs) {
+    throw new UsageError('INVALID_WARMUP', `Expected --warmup (${options.warmupMs} ms) to be shorter than --duration (${options.durationMs} ms): the warm-up is part of the duration and excluded from the statistics`);
+  }
+  if (options.url === undefined && options.target === undefined) {
+    throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
+  }
+}
+
+function planFor(options: ResolvedRunOptions, definition: TargetDefinition | undefined): LoadPlan {
+  const targetProcs = definition?.processCount?.(options.target?.knobs ?? {});
+  const plan = planLoad(
+    {
+      connections: options.connections,
+      targetIsFixture: definition?.processCount !== undefined,
+      ...(targetProcs === undefined ? {} : { targetProcs }),
+      ...(options.workers === undefined ? {} : { workersRequested: options.workers }),
+    },
+    readMachineLimits(),
+  );
+  if (plan.errors.length > 0) throw new UsageError('IMPOSSIBLE_PLAN', `This machine cannot run ${options.connections} connections as asked:\n  - ${plan.errors.join('\n  - ')}`);
+  return plan;
+}
+
+function throwIfInterrupted(interrupted: () => boolean): void {
+  if (interrupted()) throw new InterruptedError('INTERRUPTED', 'Interrupted; the measurements taken so far are in the result');
+}
+
+/** Resolves never; rejects when the target exits on its own, after telling the driver to stop sending. */
+function watchForCrash(target: RunningTarget, driver: LoadDriver): Promise<never> {
+  return target.exited.then((exit: TargetExit) => {
+    if (exit.stoppedByUs) return new Promise<never>(() => {});
+    driver.interrupt();
+    throw new InfrastructureError('TARGET_CRASHED', `The target (pid ${target.pid}) exited during the run (${describeExit(exit)}): \`${target.commandLine}\``, {
+      logTail: target.logTail.last(LOG_TAIL_LINES),
+    });
+  });
+}
+
+function formatCodes(errorsByCode: Record<string, number>): string {
+  const entries = Object.entries(errorsByCode);
+  return entries.length === 0 ? 'no error codes' : entries.map(([code, count]) => `${code} ×${count}`).join(', ');
+}
+
+interface ResultParts {
+  options: ResolvedRunOptions;
+  startedAt: string;
+  env: RunResult['env'];
+  git: RunResult['git'];
+  target: RunningTarget | undefined;
+  url: string;
+  plan: LoadPlan;
+  opened: OpenSummary | undefined;
+  phase: PhaseSummary | undefined;
+  timeline: TimelinePoint[];
+  samples: ServerSample[];
+  failure: WsbenchError | undefined;
+  interrupted: boolean;
+}
+
+function buildResult(parts: ResultParts): RunResult {
+  const { options, opened, phase, failure } = parts;
+  const measuredSeconds = parts.timeline.filter((second) => !second.warmup);
+  const eventLoopUtilization = measuredSeconds.length === 0 ? (phase?.eventLoopUtilization ?? 0) : mean(measuredSeconds.map((second) => second.eventLoopUtilization));
+  const sendLagP99Ms = phase?.sendLagP99Ms ?? 0;
+  const reasons = phase === undefined ? [] : saturationReasons({ sendLagP99Ms, eventLoopUtilization, workers: parts.plan.workers.length });
+  const status: RunStatus = parts.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : reasons.length > 0 ? 'saturated' : 'completed';
+  const measuredSec = (phase?.measuredMs ?? Math.max(0, options.durationMs - options.warmupMs)) / 1000;
+  const achievedPerSec = phase === undefined || measuredSec === 0 ? 0 : phase.received / measuredSec;
+  const server = summarizeServerSamples(parts.samples);
+  const errorsByCode = { ...(opened?.errorsByCode ?? {}) };
+  for (const [code, count] of Object.entries(phase?.dropsByCode ?? {})) errorsByCode[`dropped:${code}`] = (errorsByCode[`dropped:${code}`] ?? 0) + count;
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    status,
+    ...(failure === undefined
+      ? {}
+      : { error: { code: failure.code, message: failure.message, ...(failure instanceof InfrastructureError && failure.logTail.length > 0 ? { logTail: [...failure.logTail] } : {}) } }),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    startedAt: parts.startedAt,
+    env: parts.env,
+    git: parts.git,
+    target: { spec: options.target?.text ?? options.url ?? '', url: parts.url, command: parts.target?.commandLine ?? null, pid: parts.target?.pid ?? null },
+    scenario: {
+      name: options.scenarioName,
+      connections: options.connections,
+      ratePerConnection: options.ratePerConnection,
+      messageBytes: options.messageBytes,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+    },
+    connections: {
+      attempted: opened?.attempted ?? 0,
+      established: opened?.established ?? 0,
+      failed: opened?.failed ?? 0,
+      dropped: phase?.dropped ?? 0,
+      errorsByCode,
+      openMs: Math.round(opened?.openMs ?? 0),
+    },
+    messages: { sent: phase?.sent ?? 0, received: phase?.received ?? 0, timedOut: phase?.timedOut ?? 0, late: phase?.late ?? 0 },
+    throughput: {
+      offeredPerSec: options.connections * options.ratePerConnection,
+      achievedPerSec,
+      achievedBytesPerSec: achievedPerSec * options.messageBytes,
+    },
+    latencyMs: phase === undefined ? null : summarizeLatencyMs(phase.rtt),
+    histogram: phase === undefined ? null : encodeHistogram(phase.rtt),
+    generator: {
+      sendLagP99Ms,
+      sendLagMaxMs: phase?.sendLagMaxMs ?? 0,
+      eventLoopUtilization,
+      workers: parts.plan.workers.length,
+      sourceAddresses: parts.plan.sourceAddresses,
+      saturated: reasons.length > 0,
+      saturationReasons: reasons,
+    },
+    server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: parts.samples },
+    timeline: parts.timeline,
+  };
+  return result;
+}
+
+/** The server's mean CPU over the measured window (warm-up and connection set-up excluded), when sampled. */
+function measuredServerCpu(points: TimelinePoint[]): number | null {
+  const cpu = points.flatMap((point) => (point.server === undefined ? [] : [point.server.cpuPercent]));
+  return cpu.length === 0 ? null : mean(cpu);
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+

@@ -1,0 +1,54 @@
+import type { TargetSpec } from '../target/target-spec.js';
+
+export const DEFAULT_CONNECTIONS = 100;
+export const DEFAULT_RATE_PER_CONNECTION = 10;
+export const DEFAULT_MESSAGE_BYTES = 256;
+export const DEFAULT_DURATION_MS = 10_000;
+export const DEFAULT_WARMUP_MS = 2_000;
+/** Smallest payload: the sequence number and a marker that tells an echo from stray data. */
+export const MIN_MESSAGE_BYTES = 8;
+
+/** One scenario as the user wrote it (flags or config); absent values take the defaults above. */
+export interface RunOptions {
+  target?: TargetSpec;
+  url?: string;
+  scenarioName?: string;
+  connections?: number;
+  ratePerConnection?: number;
+  messageBytes?: number;
+  durationMs?: number;
+  warmupMs?: number;
+  workers?: number;
+  messageTimeoutMs?: number;
+}
+
+export interface ResolvedRunOptions {
+  target: TargetSpec | undefined;
+  url: string | undefined;
+  scenarioName: string;
+  connections: number;
+  ratePerConnection: number;
+  messageBytes: number;
+  durationMs: number;
+  warmupMs: number;
+  workers: number | undefined;
+  messageTimeoutMs: number | undefined;
+}
+
+export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
+  const connections = options.connections ?? DEFAULT_CONNECTIONS;
+  const ratePerConnection = options.ratePerConnection ?? DEFAULT_RATE_PER_CONNECTION;
+  const messageBytes = options.messageBytes ?? DEFAULT_MESSAGE_BYTES;
+  return {
+    target: options.target,
+    url: options.url,
+    scenarioName: options.scenarioName ?? `${connections}c-${ratePerConnection}r-${messageBytes}b`,
+    connections,
+    ratePerConnection,
+    messageBytes,
+    durationMs: options.durationMs ?? DEFAULT_DURATION_MS,
+    warmupMs: options.warmupMs ?? DEFAULT_WARMUP_MS,
+    workers: options.workers,
+    messageTimeoutMs: options.messageTimeoutMs,
+  };
+}
