@@ -9,6 +9,12 @@ export function formatSignedPoints(value: number, digits = 3): string {
   return `${value >= 0 ? '+' : ''}${value.toFixed(digits)} pp`;
 }
 
+/** "p = 0.0012" or "p < 0.0001", for prose. */
+export function formatPEquals(p: number): string {
+  const text = formatPValue(p);
+  return text.startsWith('<') ? `p ${text.replace('<', '< ')}` : `p = ${text}`;
+}
+
 export function formatPValue(p: number): string {
   if (p < 0.0001) return '<0.0001';
   return p < 0.01 ? p.toFixed(4) : p.toFixed(3);

@@ -39,8 +39,6 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   const lines = [
     `**${comparison.verdict}**: ${cell(comparison.scenario)}, head \`${cell(comparison.arms.b.spec)}\` vs base \`${cell(comparison.arms.a.spec)}\``,
     '',
-    cell(comparison.reason),
-    '',
     `| metric | base (A) median | head (B) median | change (${ci}% CI) | p | pairs | gate | verdict |`,
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...comparison.metrics.map(row),
@@ -54,9 +52,8 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   if (comparison.excluded.length > 0) {
     lines.push('', 'Excluded trials:', ...comparison.excluded.map((t) => `- ${t.arm.toUpperCase()} trial ${t.index}: ${cell(t.reason)}`));
   }
-  const notDecided = comparison.metrics.filter((m) => m.verdict !== 'PASS');
-  if (notDecided.length > 0) {
-    lines.push('', ...notDecided.map((m) => `- ${METRIC_LABEL[m.metric]}: ${m.verdict}, ${cell(m.reason)}`));
-  }
+  // The reasons of the metrics that did not pass say more than the overall reason, which repeats them.
+  const notPassed = comparison.metrics.filter((m) => m.verdict !== 'PASS');
+  lines.push('', ...(notPassed.length > 0 ? notPassed.map((m) => `- ${METRIC_LABEL[m.metric]}: ${m.verdict}, ${cell(m.reason)}`) : [cell(comparison.reason)]));
   return `${lines.join('\n')}\n`;
 }

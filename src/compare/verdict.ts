@@ -19,7 +19,7 @@
 import { UsageError, describeValue } from '../errors.js';
 import type { Comparison, ExcludedTrial, MetricComparison, MetricName, Verdict } from './comparison.js';
 import { errorRiseTest } from './error-rate-test.js';
-import { formatPValue, formatSignedPercent, formatSignedPoints } from './format-change.js';
+import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
 import { pairUp, type TrialPair } from './schedule.js';
 import { pairedLogRatio, signedRankExactP } from './statistics.js';
 import type { TrialSummary } from './trial-summary.js';
@@ -169,7 +169,7 @@ function judgeRatioMetric(
   const beyondGate = lowerIsWorse ? estimate.changePercent < gate : estimate.changePercent > gate;
   const intervalClear = lowerIsWorse ? estimate.ciLowPercent > gate : estimate.ciHighPercent < gate;
   const ci = `${Math.round(options.confidence * 100)}% CI ${formatSignedPercent(estimate.ciLowPercent)} to ${formatSignedPercent(estimate.ciHighPercent)}`;
-  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, p = ${formatPValue(estimate.pValue)})`;
+  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, ${formatPEquals(estimate.pValue)})`;
   let verdict: Verdict;
   let reason: string;
   if (estimate.pValue < stageAlpha && beyondGate) {
@@ -224,7 +224,7 @@ function judgeErrors(pairs: readonly TrialPair[], options: ResolvedCompareOption
   }
   const test = errorRiseTest(aRates, bRates);
   const differencePoints = 100 * test.difference;
-  const change = `error rate ${formatSignedPoints(differencePoints)} (B ${(100 * test.bMeanRate).toFixed(3)}% vs A ${(100 * test.aMeanRate).toFixed(3)}%, p = ${formatPValue(test.pValue)})`;
+  const change = `error rate ${formatSignedPoints(differencePoints)} (B ${(100 * test.bMeanRate).toFixed(3)}% vs A ${(100 * test.aMeanRate).toFixed(3)}%, ${formatPEquals(test.pValue)})`;
   const gateText = gate === 0 ? 'any-rise gate' : `${formatSignedPoints(gate)} gate`;
   let verdict: Verdict;
   let reason: string;
