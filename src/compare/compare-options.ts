@@ -1,0 +1,78 @@
+import { UsageError, describeValue } from '../errors.js';
+import type { MetricName } from './comparison.js';
+
+/** Overall false-FAIL rate across all declared stages. */
+export const DEFAULT_ALPHA = 0.005;
+export const DEFAULT_CONFIDENCE = 0.95;
+export const DEFAULT_STAGES = 2;
+export const MIN_PAIRS = 2;
+
+/** Magnitudes of the gates; the direction is fixed per metric. Errors are in percentage points. */
+export const DEFAULT_TOLERANCE_PERCENT: Readonly<Record<MetricName, number>> = {
+  throughput: 5,
+  p50: 15,
+  p99: 15,
+  errors: 0,
+};
+
+export type GateDirection = 'lower-is-worse' | 'higher-is-worse';
+
+export const GATE_DIRECTION: Readonly<Record<MetricName, GateDirection>> = {
+  throughput: 'lower-is-worse',
+  p50: 'higher-is-worse',
+  p99: 'higher-is-worse',
+  errors: 'higher-is-worse',
+};
+
+export interface CompareOptions {
+  /** @default 0.005 */
+  alpha?: number;
+  /** Of the interval that decides PASS. @default 0.95 */
+  confidence?: number;
+  /** Gate magnitudes per metric: percent for ratios, percentage points for errors. @default DEFAULT_TOLERANCE_PERCENT */
+  tolerancePercent?: Partial<Record<MetricName, number>>;
+  /** Stages declared before stage 1 ran. @default 2 */
+  stages?: 1 | 2;
+  /** @default 1 */
+  stage?: 1 | 2;
+}
+
+export interface ResolvedCompareOptions {
+  alpha: number;
+  confidence: number;
+  tolerancePercent: Record<MetricName, number>;
+  stages: 1 | 2;
+  stage: 1 | 2;
+}
+
+export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCompareOptions {
+  const resolved: ResolvedCompareOptions = {
+    alpha: options.alpha ?? DEFAULT_ALPHA,
+    confidence: options.confidence ?? DEFAULT_CONFIDENCE,
+    tolerancePercent: { ...DEFAULT_TOLERANCE_PERCENT, ...options.tolerancePercent },
+    stages: options.stages ?? DEFAULT_STAGES,
+    stage: options.stage ?? 1,
+  };
+  const problems: string[] = [];
+  const probability = (name: string, value: unknown): void => {
+    if (!(typeof value === 'number' && value > 0 && value < 1)) {
+      problems.push(`Expected \`${name}\` to be a number between 0 and 1 (exclusive), got ${describeValue(value)}`);
+    }
+  };
+  probability('alpha', resolved.alpha);
+  probability('confidence', resolved.confidence);
+  for (const [metric, value] of Object.entries(resolved.tolerancePercent)) {
+    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      problems.push(
+        `Expected \`tolerancePercent.${metric}\` to be a non-negative number (the direction is fixed), got ${describeValue(value)}`,
+      );
+    }
+  }
+  if (resolved.stages !== 1 && resolved.stages !== 2) problems.push(`Expected \`stages\` to be 1 or 2, got ${describeValue(resolved.stages)}`);
+  if (resolved.stage !== 1 && resolved.stage !== 2) problems.push(`Expected \`stage\` to be 1 or 2, got ${describeValue(resolved.stage)}`);
+  else if (resolved.stage > resolved.stages) {
+    problems.push(`\`stage\` is ${resolved.stage} but only ${resolved.stages} stage was declared: declare \`stages: 2\` before stage 1 runs`);
+  }
+  if (problems.length > 0) throw new UsageError('COMPARE_OPTIONS_INVALID', problems.join('\n'));
+  return resolved;
+}
