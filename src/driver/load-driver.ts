@@ -63,6 +63,8 @@ export interface PhaseSummary {
   eventLoopUtilization: number;
   workerHeapUsedBytes: number;
   workerRssBytes: number;
+  /** Driver CPU (all workers, user + system) per echoed message over the phase; NaN without echoes. */
+  cpuMicrosPerEcho: number;
   seconds: LoadSecond[];
 }
 
@@ -184,6 +186,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       eventLoopUtilization: Math.max(...reports.map((report) => report.eventLoopUtilization)),
       workerHeapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
       workerRssBytes: sum(reports, (report) => report.rssBytes),
+      cpuMicrosPerEcho: sum(reports, (report) => report.cpuMicros) / sum(reports, (report) => report.echoesInPhase),
       seconds: this.phaseSeconds,
     };
     sendLag.destroy();

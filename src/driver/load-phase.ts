@@ -85,6 +85,8 @@ export class LoadPhase {
   private liveConnections: number;
   private second = 0;
   private eluAtStart: EventLoopUtilization | undefined;
+  private cpuAtStart: NodeJS.CpuUsage | undefined;
+  private echoesInPhase = 0;
   private eluAtSnapshot: EventLoopUtilization | undefined;
 
   private pacingTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -121,6 +123,7 @@ export class LoadPhase {
       this.finish = resolve;
       for (const ledger of this.ledgers) this.listen(ledger);
       this.eluAtStart = performance.eventLoopUtilization();
+      this.cpuAtStart = process.cpuUsage();
       this.eluAtSnapshot = this.eluAtStart;
       this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
       const untilStart = Math.max(0, this.startMs - this.clock());
@@ -220,6 +223,7 @@ export class LoadPhase {
     if (measured) recordMicros(this.rtt, rttMicros);
     if (data.length !== this.payload.length) this.count('mismatched', 1, measured);
     this.count('received', 1, measured);
+    this.echoesInPhase++;
     ledger.acked = sequence + 1;
     this.inFlight--;
     if (this.inFlight === 0) this.maybeFinish();
@@ -296,6 +300,7 @@ export class LoadPhase {
     // The last, partial second still holds echoes: report it before the totals.
     if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
     const memory = process.memoryUsage();
+    const cpu = process.cpuUsage(this.cpuAtStart);
     const report: PhaseReport = {
       type: 'phase-done',
       phaseId: this.command.phaseId,
@@ -306,6 +311,8 @@ export class LoadPhase {
       sendLagHistogram: encodeHistogram(this.sendLag),
       eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
       measuredMs: Math.max(0, this.endMs - this.measureFromMs),
+      cpuMicros: cpu.user + cpu.system,
+      echoesInPhase: this.echoesInPhase,
       heapUsedBytes: memory.heapUsed,
       rssBytes: memory.rss,
     };

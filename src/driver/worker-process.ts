@@ -13,7 +13,8 @@ function workerEntry(): { path: string; execArgv: string[] } {
   const entry = new URL(runningFromSource ? './worker-main.ts' : './worker-main.js', ownUrl);
   return {
     path: fileURLToPath(entry),
-    execArgv: [...(runningFromSource ? ['--import', 'tsx'] : []), '--expose-gc'],
+    // WSBENCH_WORKER_EXEC_ARGV adds Node flags to the workers only, e.g. `--cpu-prof` to profile the driver.
+    execArgv: [...(runningFromSource ? ['--import', 'tsx'] : []), '--expose-gc', ...(process.env.WSBENCH_WORKER_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? [])],
   };
 }
 

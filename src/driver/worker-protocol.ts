@@ -91,6 +91,10 @@ export interface PhaseReport extends PhaseCounters {
   sendLagHistogram: string;
   eventLoopUtilization: number;
   measuredMs: number;
+  /** CPU time (user + system) this worker used over the whole phase, warm-up included. */
+  cpuMicros: number;
+  /** Echoes received over the whole phase, warm-up included: the denominator of CPU per message. */
+  echoesInPhase: number;
   heapUsedBytes: number;
   rssBytes: number;
 }

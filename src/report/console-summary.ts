@@ -18,6 +18,7 @@ export function formatRunSummary(result: RunResult): string {
       : `  latency     p50 ${formatMs(latencyMs.p50)}  p90 ${formatMs(latencyMs.p90)}  p99 ${formatMs(latencyMs.p99)}  p99.9 ${formatMs(latencyMs.p999)}  max ${formatMs(latencyMs.max)}  (RTT from intended send time)`,
     `  server      CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}` + serverExtras(result),
     `  generator   ${generator.workers} worker${generator.workers === 1 ? '' : 's'}, send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy` +
+      (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`) +
       (generator.saturated ? ' — SATURATED' : ''),
   ];
   for (const reason of generator.saturationReasons) lines.push(`    ! ${reason}`);

@@ -72,6 +72,8 @@ export interface RunResult {
     sendLagP99Ms: number;
     sendLagMaxMs: number;
     eventLoopUtilization: number;
+    /** Driver CPU (user + system, all workers) per echoed message, in microseconds. */
+    cpuMicrosPerMessage: number | null;
     workers: number;
     sourceAddresses: string[];
     saturated: boolean;

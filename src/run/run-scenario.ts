@@ -241,6 +241,7 @@ function buildResult(parts: ResultParts): RunResult {
       sendLagP99Ms,
       sendLagMaxMs: phase?.sendLagMaxMs ?? 0,
       eventLoopUtilization,
+      cpuMicrosPerMessage: phase === undefined || !Number.isFinite(phase.cpuMicrosPerEcho) ? null : phase.cpuMicrosPerEcho,
       workers: parts.plan.workers.length,
       sourceAddresses: parts.plan.sourceAddresses,
       saturated: reasons.length > 0,

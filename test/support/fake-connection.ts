@@ -1,0 +1,50 @@
+import type { ClientConnection } from '../../src/driver/client-transport.js';
+
+export interface FakeConnectionOptions {
+  /** Milliseconds before each echo; `null` never echoes (a server that stopped answering). */
+  echoDelayMs?: number | null;
+}
+
+/** An in-memory connection that echoes what it is sent, for driving the load phase without sockets. */
+export class FakeConnection implements ClientConnection {
+  bufferedAmount = 0;
+  isOpen = true;
+  sent = 0;
+  private messageListener: ((data: Buffer) => void) | undefined;
+  private closeListener: ((code: string) => void) | undefined;
+
+  constructor(private readonly options: FakeConnectionOptions = {}) {}
+
+  send(payload: Buffer): void {
+    this.sent++;
+    const copy = Buffer.from(payload);
+    const delay = this.options.echoDelayMs === undefined ? 0 : this.options.echoDelayMs;
+    if (delay === null) return;
+    setTimeout(() => {
+      if (this.isOpen) this.messageListener?.(copy);
+    }, delay);
+  }
+
+  onMessage(listener: (data: Buffer) => void): void {
+    this.messageListener = listener;
+  }
+
+  onClose(listener: (code: string) => void): void {
+    this.closeListener = listener;
+  }
+
+  /** The server side closing the connection. */
+  drop(code: string): void {
+    if (!this.isOpen) return;
+    this.isOpen = false;
+    this.closeListener?.(code);
+  }
+
+  close(): void {
+    this.isOpen = false;
+  }
+
+  terminate(): void {
+    this.isOpen = false;
+  }
+}

@@ -1,0 +1,111 @@
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import { LoadPhase } from '../../src/driver/load-phase.js';
+import type { LoadCommand, SnapshotReport } from '../../src/driver/worker-protocol.js';
+import { decodeHistogram } from '../../src/metrics/latency-histogram.js';
+import { FakeConnection } from '../support/fake-connection.js';
+
+function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
+  return {
+    type: 'load',
+    phaseId: 1,
+    startEpochMs: performance.timeOrigin + performance.now() + 50,
+    ratePerConnection: 20,
+    messageBytes: 64,
+    durationMs: 1000,
+    warmupMs: 0,
+    messageTimeoutMs: 300,
+    scheduleOffset: 0,
+    maxBufferedBytes: 1024 * 1024,
+    ...overrides,
+  };
+}
+
+describe('LoadPhase', () => {
+  it('sends exactly the scheduled messages and records an RTT for every echo', async () => {
+    const connections = Array.from({ length: 10 }, () => new FakeConnection({ echoDelayMs: 2 }));
+    const snapshots: SnapshotReport[] = [];
+    const report = await new LoadPhase({ command: command(), connections, onSnapshot: (snapshot) => snapshots.push(snapshot) }).run();
+    // 10 connections × 20 msg/s × 1 s, each connection exactly its share.
+    expect(report.sent).toBe(200);
+    expect(connections.map((connection) => connection.sent)).toEqual(Array(10).fill(20));
+    expect(report.received).toBe(200);
+    expect(report.timedOut).toBe(0);
+    const rtt = decodeHistogram(report.histogram);
+    expect(rtt.totalCount).toBe(200);
+    // An echo delayed by 2 ms cannot come back sooner than 2 ms after its intended send time.
+    expect(rtt.minNonZeroValue).toBeGreaterThanOrEqual(1900);
+    expect(snapshots.reduce((sum, snapshot) => sum + snapshot.received, 0)).toBe(200);
+  });
+
+  it('measures RTT from the intended send time, so a late send shows up in latency and in send lag', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 0 })];
+    const phase = new LoadPhase({ command: command({ ratePerConnection: 100, durationMs: 500 }), connections, onSnapshot: () => {} });
+    const running = phase.run();
+    // Block the event loop for 100 ms after the phase starts: the sends due in that time go out late.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const blockedUntil = performance.now() + 100;
+    while (performance.now() < blockedUntil);
+    const report = await running;
+    expect(report.sent).toBe(50);
+    expect(decodeHistogram(report.histogram).maxValue).toBeGreaterThanOrEqual(90_000);
+    expect(decodeHistogram(report.sendLagHistogram).maxValue).toBeGreaterThanOrEqual(90_000);
+  });
+
+  it('counts messages that are never echoed as timed out, not as lost silence', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 0 }), new FakeConnection({ echoDelayMs: null })];
+    const report = await new LoadPhase({ command: command({ ratePerConnection: 10, durationMs: 600, messageTimeoutMs: 200 }), connections, onSnapshot: () => {} }).run();
+    expect(report.sent).toBe(12);
+    expect(report.received).toBe(6);
+    expect(report.timedOut).toBe(6);
+  });
+
+  it('counts an echo that arrives after its timeout as late, and keeps it out of the latency histogram', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 250 })];
+    const report = await new LoadPhase({ command: command({ ratePerConnection: 10, durationMs: 300, messageTimeoutMs: 100 }), connections, onSnapshot: () => {} }).run();
+    expect(report.sent).toBe(3);
+    expect(report.timedOut).toBe(3);
+    expect(report.received).toBe(0);
+    expect(decodeHistogram(report.histogram).totalCount).toBe(0);
+  });
+
+  it('reports a connection dropped mid-phase, and its in-flight and later messages as timed out', async () => {
+    const steady = new FakeConnection({ echoDelayMs: 0 });
+    const dropping = new FakeConnection({ echoDelayMs: null });
+    setTimeout(() => dropping.drop('CLOSE_1006'), 300);
+    const report = await new LoadPhase({ command: command({ ratePerConnection: 10, durationMs: 1000 }), connections: [steady, dropping], onSnapshot: () => {} }).run();
+    expect(report.dropped).toBe(1);
+    expect(report.dropsByCode).toEqual({ CLOSE_1006: 1 });
+    expect(report.sent).toBe(20);
+    expect(report.received).toBe(10);
+    expect(report.timedOut).toBe(10);
+  });
+
+  it('excludes the warm-up from the totals but not from the per-second snapshots', async () => {
+    const connections = Array.from({ length: 4 }, () => new FakeConnection({ echoDelayMs: 0 }));
+    const snapshots: SnapshotReport[] = [];
+    const report = await new LoadPhase({
+      command: command({ ratePerConnection: 10, durationMs: 1500, warmupMs: 500 }),
+      connections,
+      onSnapshot: (snapshot) => snapshots.push(snapshot),
+    }).run();
+    expect(report.sent).toBe(40);
+    expect(report.received).toBe(40);
+    expect(report.measuredMs).toBe(1000);
+    expect(snapshots.reduce((sum, snapshot) => sum + snapshot.sent, 0)).toBe(60);
+  });
+
+  it('stops sending when interrupted and finishes after the echoes in flight', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 0 })];
+    const phase = new LoadPhase({ command: command({ ratePerConnection: 100, durationMs: 10_000 }), connections, onSnapshot: () => {} });
+    const running = phase.run();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const interruptedAt = performance.now();
+    phase.interrupt();
+    const report = await running;
+    expect(performance.now() - interruptedAt).toBeLessThan(1500);
+    expect(report.sent).toBeGreaterThan(10);
+    expect(report.sent).toBeLessThan(60);
+    expect(report.received).toBe(report.sent);
+  });
+});

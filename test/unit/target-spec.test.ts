@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { gobwasTarget } from '../../src/target/builtin-targets.js';
+import { knobArguments } from '../../src/target/target-definition.js';
+import { formatTargetSpec, parseTargetSpec } from '../../src/target/target-spec.js';
+import { parseBytes, parseDurationMs, parsePositiveInteger } from '../../src/scenario/units.js';
+
+describe('target SPEC', () => {
+  it('parses a name, a git ref and knob values', () => {
+    expect(parseTargetSpec('gobwas@v1.2.0:model=epoll,read-buffer=4KiB')).toEqual({
+      name: 'gobwas',
+      gitRef: 'v1.2.0',
+      knobs: { model: 'epoll', 'read-buffer': '4KiB' },
+      text: 'gobwas@v1.2.0:model=epoll,read-buffer=4KiB',
+    });
+    expect(parseTargetSpec('node')).toEqual({ name: 'node', knobs: {}, text: 'node' });
+  });
+
+  it('formats back to the same text', () => {
+    expect(formatTargetSpec(parseTargetSpec('gobwas@main:model=epoll,write=batch'))).toBe('gobwas@main:model=epoll,write=batch');
+  });
+
+  it.each([
+    ['', /target name is missing/],
+    ['gobwas:', /nothing follows the colon/],
+    ['gobwas:model', /"model" is not KEY=VALUE/],
+    ['gobwas:model=epoll,model=goroutine', /given twice/],
+    ['gobwas@:model=epoll', /git ref after @ is empty/],
+  ])('rejects %j with a message naming --target and the problem', (text, problem) => {
+    expect(() => parseTargetSpec(text)).toThrow(UsageError);
+    expect(() => parseTargetSpec(text)).toThrow(problem);
+    expect(() => parseTargetSpec(text)).toThrow(/--target/);
+  });
+
+  it('turns knobs into the fixture\'s flags and rejects unknown knobs and bad values by name', () => {
+    expect(knobArguments(gobwasTarget, { model: 'epoll', 'read-buffer': '4KiB', write: 'batch' })).toEqual(['--model', 'epoll', '--read-buffer', '4096', '--write', 'batch']);
+    expect(() => knobArguments(gobwasTarget, { modle: 'epoll' })).toThrow(/no knob "modle"; its knobs are: model, read-buffer/);
+    expect(() => knobArguments(gobwasTarget, { model: 'threads' })).toThrow(/knob model to be one of goroutine \| epoll; got "threads"/);
+    expect(() => knobArguments(gobwasTarget, { procs: '0' })).toThrow(/knob procs to be a positive integer/);
+    expect(knobArguments(gobwasTarget, { 'inject-delay-us': '0' })).toEqual(['--inject-delay-us', '0']);
+  });
+});
+
+describe('units', () => {
+  it('parses durations and sizes with their units', () => {
+    expect(parseDurationMs('10s', '--duration')).toBe(10_000);
+    expect(parseDurationMs('250ms', '--duration')).toBe(250);
+    expect(parseDurationMs('1.5m', '--duration')).toBe(90_000);
+    expect(parseBytes('256', '--size')).toBe(256);
+    expect(parseBytes('1KB', '--size')).toBe(1000);
+    expect(parseBytes('4KiB', '--size')).toBe(4096);
+    expect(parseBytes('1MB', '--size')).toBe(1_000_000);
+  });
+
+  it('names the option, the expectation and the value received', () => {
+    expect(() => parseDurationMs('10', '--duration')).toThrow('Expected --duration to be a duration with a unit (ms, s or m), e.g. 10s or 500ms; got "10" (string)');
+    expect(() => parseBytes('big', '--size')).toThrow(/Expected --size to be a size in bytes.*got "big" \(string\)/);
+    expect(() => parsePositiveInteger('-1', '--connections')).toThrow('Expected --connections to be a positive integer, e.g. 1000; got "-1" (string)');
+    expect(() => parsePositiveInteger('1.5', '--connections')).toThrow(UsageError);
+  });
+});
