@@ -46,6 +46,8 @@ export interface EnvironmentInfo {
 
 export interface RunResult {
   schemaVersion: number;
+  /** What kind of result file this is: `run` here; ramps and comparisons have their own kinds. */
+  kind: 'run';
   status: RunStatus;
   /** Why the run did not complete, when it did not. */
   error?: { code: string; message: string; logTail?: string[] };

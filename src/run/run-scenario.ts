@@ -97,16 +97,20 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     }
 
     emit({ type: 'stage', stage: 'loading' });
-    phase = await Promise.race([
-      driver.runPhase({
-        ratePerConnection: options.ratePerConnection,
-        messageBytes: options.messageBytes,
-        durationMs: options.durationMs,
-        warmupMs: options.warmupMs,
-        ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
-      }),
-      crashed,
-    ]);
+    const phaseRun = driver.runPhase({
+      ratePerConnection: options.ratePerConnection,
+      messageBytes: options.messageBytes,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
+    });
+    try {
+      phase = await Promise.race([phaseRun, crashed]);
+    } catch (error) {
+      // The crash watcher has told the workers to stop: keep what they measured until the crash.
+      phase = await phaseRun.catch(() => undefined);
+      throw error;
+    }
     // A target that died in the last moments is still a crash, even if every phase report came in.
     if (target?.hasExited === true) await crashed;
     throwIfInterrupted(interrupted);
@@ -204,6 +208,7 @@ function buildResult(parts: ResultParts): RunResult {
   for (const [code, count] of Object.entries(phase?.dropsByCode ?? {})) errorsByCode[`dropped:${code}`] = (errorsByCode[`dropped:${code}`] ?? 0) + count;
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'run',
     status,
     ...(failure === undefined
       ? {}
