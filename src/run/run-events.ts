@@ -5,7 +5,8 @@ import type { ServerSample } from '../metrics/server-sample.js';
 export type RunEvent =
   | { type: 'stage'; stage: 'preparing' | 'starting-target' | 'opening' | 'loading' | 'draining' | 'stopping'; detail?: string }
   | { type: 'warning'; message: string }
-  | { type: 'target-ready'; pid: number; url: string; commandLine: string }
+  /** `metricsUrl`: the target's Prometheus `/metrics` address, when it serves one (for `/sd` of the metrics exporter). */
+  | { type: 'target-ready'; pid: number; url: string; commandLine: string; metricsUrl?: string }
   | { type: 'opening'; progress: OpeningProgress }
   | { type: 'opened'; established: number; failed: number; openMs: number }
   | { type: 'second'; second: LoadSecond; durationMs: number }
