@@ -1,0 +1,12 @@
+import type { Arm } from '../compare/schedule.js';
+import type { Comparison } from '../compare/comparison.js';
+import type { RunResult } from '../run/run-result.js';
+
+/** What `wsbench compare` writes: the verdict and every trial behind it, so a report can be redrawn later. */
+export interface ComparisonReport {
+  kind: 'compare';
+  schemaVersion: 1;
+  comparison: Comparison;
+  /** Every trial in run order, usable or not; `index` is the schedule position (see schedule.ts). */
+  trials: Array<{ arm: Arm; index: number; result: RunResult }>;
+}

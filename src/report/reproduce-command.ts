@@ -1,0 +1,49 @@
+import type { RampResult } from '../capacity/ramp-result.js';
+import type { RunResult } from '../run/run-result.js';
+import type { ComparisonReport } from './comparison-report.js';
+import type { ReportInput } from './report-input.js';
+
+/** Quotes a word for a POSIX shell only when it needs it, so the common command stays easy to read. */
+export function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A duration as the CLI reads it: whole seconds as `4s`, anything else in `ms`. */
+export function durationFlag(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
+}
+
+/** `--target SPEC` for a target wsbench started, `--url URL` for a server that was already running. */
+function targetFlags(target: RunResult['target']): string[] {
+  return target.command === null && /^wss?:\/\//.test(target.spec) ? ['--url', target.spec] : ['--target', target.spec];
+}
+
+function runCommandLine(result: RunResult): string[] {
+  const { scenario } = result;
+  return [
+    'run', ...targetFlags(result.target), '--scenario', scenario.name, '--connections', String(scenario.connections), '--rate', String(scenario.ratePerConnection),
+    '--size', String(scenario.messageBytes), '--duration', durationFlag(scenario.durationMs), '--warmup', durationFlag(scenario.warmupMs), '--json', 'run.json',
+  ];
+}
+
+function rampCommandLine(result: RampResult): string[] {
+  const { ramp } = result;
+  return [
+    'ramp', ...targetFlags(result.target), '--from', String(ramp.from), '--step', String(ramp.step), '--to', String(ramp.to),
+    '--hold', durationFlag(ramp.holdMs), '--rate', String(ramp.ratePerConnection), '--size', String(ramp.messageBytes), '--json', 'ramp.json',
+  ];
+}
+
+function compareCommandLine(report: ComparisonReport): string[] {
+  const { comparison } = report;
+  return [
+    'compare', '--a', comparison.arms.a.spec, '--b', comparison.arms.b.spec, '--scenario', comparison.scenario,
+    '--pairs', String(comparison.stage.scheduledPairs), '--json', 'compare.json',
+  ];
+}
+
+/** The command that measures this again on your machine, from the result's own target spec and scenario. */
+export function reproduceCommand(report: ReportInput): string {
+  const words = report.kind === 'run' ? runCommandLine(report) : report.kind === 'ramp' ? rampCommandLine(report) : compareCommandLine(report);
+  return ['npx', 'wsbench', ...words].map(shellWord).join(' ');
+}
