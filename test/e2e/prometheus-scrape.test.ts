@@ -172,4 +172,16 @@ describe('a real Prometheus with the shipped config', () => {
     expect(outcome?.failure).toBeUndefined();
     expect(outcome?.result.messages.received).toBeGreaterThan(0);
   });
+
+  it('every query of the shipped Grafana dashboard is valid PromQL', async () => {
+    const dashboard = JSON.parse(readFileSync(fileURLToPath(new URL('../../observability/grafana/dashboards/wsbench.json', import.meta.url)), 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
+    const queries = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    for (const { panel, expr } of queries) {
+      // Grafana fills $__rate_interval in; with a 1 s scrape interval it is 4 s.
+      await expect(query(expr.replaceAll('$__rate_interval', '4s')), `${panel}: ${expr}`).resolves.toBeInstanceOf(Array);
+    }
+  });
 });
