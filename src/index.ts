@@ -1,0 +1,23 @@
+/** The library: what `wsbench.config.ts` files and programs that drive wsbench import. */
+export { defineConfig } from './scenario/define-config.js';
+export type {
+  WsbenchConfig,
+  ResolvedConfig,
+  ResolvedScenario,
+  ResolvedMatrix,
+  ResolvedProfile,
+  TargetConfig,
+  KnobConfig,
+  ScenarioGates,
+} from './scenario/config-schema.js';
+export { loadConfig } from './scenario/load-config.js';
+export type { LoadConfigOptions, LoadedConfig } from './scenario/load-config.js';
+export { planScenarios } from './scenario/matrix.js';
+export type { PlannedScenario, PlanScenariosOptions, ScenarioScaling } from './scenario/matrix.js';
+export { resolveRunOptions } from './scenario/run-options.js';
+export type { RunOptions, ResolvedRunOptions } from './scenario/run-options.js';
+export { runScenario } from './run/run-scenario.js';
+export type { RunScenarioContext, RunOutcome } from './run/run-scenario.js';
+export type { RunResult, RunStatus } from './run/run-result.js';
+export type { RunEvent, RunListener } from './run/run-events.js';
+export type { TargetDefinition } from './target/target-definition.js';
