@@ -1,0 +1,79 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, UsageError } from '../../errors.js';
+import { renderHtmlReport } from '../../report/html-report.js';
+import { renderMarkdownReport } from '../../report/markdown-report.js';
+import { parseReportJson } from '../../report/report-input.js';
+import type { ReportInput } from '../../report/report-input.js';
+import type { CommandOutput } from '../output.js';
+import { parseFlags } from '../parse-flags.js';
+
+export const REPORT_USAGE = `Usage: wsbench report RESULT.json [--html OUT.html] [--md OUT.md]
+
+Renders a result written by wsbench run, ramp or compare (--json). With neither flag, prints the
+Markdown report (verdict, table, mermaid chart, command to reproduce) to stdout.
+
+  --html FILE    one self-contained HTML file: inline CSS and SVG charts, nothing fetched when opened
+  --md FILE      Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY
+`;
+
+const REPORT_FLAGS = {
+  html: { type: 'string' },
+  md: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface ReportOutputs {
+  html?: string;
+  md?: string;
+}
+
+function writeText(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Writes the HTML and/or Markdown report of a result; `run`, `ramp` and `compare` call this for their flags. */
+export function writeReports(report: ReportInput, outputs: ReportOutputs): string[] {
+  const written: string[] = [];
+  if (outputs.html !== undefined) {
+    writeText(outputs.html, renderHtmlReport(report));
+    written.push(outputs.html);
+  }
+  if (outputs.md !== undefined) {
+    writeText(outputs.md, renderMarkdownReport(report));
+    written.push(outputs.md);
+  }
+  return written;
+}
+
+/** Reads and checks a result file; every way it can be unusable is a ConfigError that names the file. */
+export function readReportFile(file: string): ReportInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    throw new ConfigError('RESULT_FILE_UNREADABLE', `Cannot read the result file ${file}: ${reason}. Give a JSON file written by wsbench run, ramp or compare with --json`, [], { cause: error });
+  }
+  return parseReportJson(text, file);
+}
+
+export async function reportCommand(args: string[], output: CommandOutput): Promise<number> {
+  const { values, positionals } = parseFlags('report', args, REPORT_FLAGS, { positionals: 1 });
+  if (values.help === true) {
+    output.stdout(REPORT_USAGE);
+    return 0;
+  }
+  const [file] = positionals;
+  if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'wsbench report needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help');
+  const report = readReportFile(file);
+  if (values.html === undefined && values.md === undefined) {
+    output.stdout(renderMarkdownReport(report));
+    return 0;
+  }
+  for (const written of writeReports(report, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) })) {
+    output.stdout(`wrote ${written}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,131 @@
+import type { RampResult } from '../capacity/ramp-result.js';
+import { renderComparisonMarkdown } from '../compare/markdown-table.js';
+import type { RunResult } from '../run/run-result.js';
+import type { ComparisonReport } from './comparison-report.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from './format-numbers.js';
+import { describeOrigin, runHeadline } from './html-run-report.js';
+import { renderMermaidXyChart } from './mermaid-xychart.js';
+import { reproduceCommand } from './reproduce-command.js';
+import type { ReportInput } from './report-input.js';
+
+/** Pipes would split a cell; reasons and specs are user text. */
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function details(summary: string, body: string): string {
+  // Blank lines around the body let GitHub render Markdown inside the <details> block.
+  return `<details><summary>${summary}</summary>\n\n${body.trim()}\n\n</details>`;
+}
+
+function reproduce(report: ReportInput): string {
+  return details('Reproduce locally', `\`\`\`sh\n${reproduceCommand(report)}\n\`\`\``);
+}
+
+function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, numeric: readonly boolean[] = []): string {
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map((_, i) => (numeric[i] === true ? '---:' : '---')).join(' | ')} |`,
+    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
+function runMarkdown(result: RunResult): string {
+  const headline = runHeadline(result);
+  const [word = '', ...rest] = headline.text.split(': ');
+  const { throughput, latencyMs, connections, messages, server, generator } = result;
+  const measured = result.timeline.filter((p) => !p.warmup && p.latencyMs !== null);
+  const parts = [
+    `**${word.toUpperCase()}**: ${cell(rest.join(': '))}`,
+    `\`${cell(result.target.spec)}\` · ${cell(result.scenario.name)}`,
+    ...(headline.evidence ?? []).map((reason) => `- ${cell(reason)}`),
+    table(['metric', 'value'], [
+      ['throughput', `${formatRate(throughput.achievedPerSec)} achieved of ${formatRate(throughput.offeredPerSec)} offered`],
+      ['latency p50 / p90 / p99', latencyMs === null ? 'no echo measured' : `${formatMs(latencyMs.p50)} / ${formatMs(latencyMs.p90)} / ${formatMs(latencyMs.p99)}`],
+      ['latency p99.9 / max', latencyMs === null ? '—' : `${formatMs(latencyMs.p999)} / ${formatMs(latencyMs.max)}`],
+      ['connections', `${formatCount(connections.established)} of ${formatCount(connections.attempted)}, ${formatCount(connections.failed)} failed, ${formatCount(connections.dropped)} dropped`],
+      ['messages', `${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out`],
+      ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
+    ]),
+  ];
+  if (measured.length >= 2) {
+    parts.push(renderMermaidXyChart({
+      title: 'Latency p99 per second (ms), warm-up excluded',
+      xLabel: 'second', x: measured.map((p) => p.second),
+      yLabel: 'p99 (ms)', lines: [measured.map((p) => p.latencyMs?.p99 ?? 0)],
+    }));
+  }
+  parts.push(details('Generator and environment', table(['', ''], [
+    ['generator', `${generator.workers} worker(s), send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy`],
+    ['load', `${formatCount(result.scenario.connections)} connections × ${result.scenario.ratePerConnection} msg/s × ${formatBytes(result.scenario.messageBytes)}, ${formatMs(result.scenario.durationMs)} (warm-up ${formatMs(result.scenario.warmupMs)})`],
+    ['origin', describeOrigin(result)],
+  ])));
+  parts.push(reproduce(result));
+  return parts.join('\n\n');
+}
+
+function rampMarkdown(result: RampResult): string {
+  const { verdict, steps } = result;
+  const measured = steps.filter((s) => s.latencyMs !== null);
+  const limit = verdict.firstLimit;
+  const parts = [
+    `**CAPACITY**: ${cell(verdict.summary)}`,
+    `\`${cell(result.target.spec)}\` · ${formatCount(result.ramp.from)} to ${formatCount(result.ramp.to)} connections, ${result.ramp.ratePerConnection} msg/s each`,
+    verdict.evidence.map((item) => `- ${cell(item)}`).join('\n'),
+    table(['', ''], [
+      ['holds', verdict.maxConnections === null ? 'no step met every criterion' : `${formatCount(verdict.maxConnections)} connections, ${verdict.maxMessagesPerSec === null ? '—' : formatRate(verdict.maxMessagesPerSec)}`],
+      ['first limit', limit === null ? 'none reached' : `${limit.criterion} at step ${limit.step}: ${limit.detail}`],
+      ['bottleneck', verdict.bottleneck],
+      ['p99 SLO', formatMs(verdict.sloP99Ms)],
+      ['memory per connection', formatBytes(verdict.memoryPerConnectionBytes)],
+      ['server CPU per message', verdict.cpuMicrosPerMessage === null ? '—' : `${verdict.cpuMicrosPerMessage.toFixed(1)} µs`],
+    ]),
+  ].filter((part) => part !== '');
+  if (measured.length >= 1) {
+    parts.push(renderMermaidXyChart({
+      title: `Latency p99 (ms) by connections; SLO ${formatMs(verdict.sloP99Ms)}`,
+      xLabel: 'connections', x: measured.map((s) => s.connections),
+      yLabel: 'p99 (ms)', lines: [measured.map((s) => s.latencyMs?.p99 ?? 0), measured.map(() => verdict.sloP99Ms)],
+    }));
+  }
+  parts.push(details('Steps', table(
+    ['step', 'connections', 'offered', 'achieved', 'p50', 'p99', 'server CPU', 'server RSS', 'stop reasons'],
+    steps.map((s) => [String(s.index), formatCount(s.connections), formatRate(s.offeredPerSec), formatRate(s.achievedPerSec), formatMs(s.latencyMs?.p50), formatMs(s.latencyMs?.p99),
+      s.server.cpuPercent === null ? '—' : `${s.server.cpuPercent.toFixed(0)}%`, formatBytes(s.server.rssBytes), s.stopReasons.join('; ') || '—']),
+    [true, true, true, true, true, true, true, true, false],
+  )));
+  parts.push(reproduce(result));
+  return parts.join('\n\n');
+}
+
+function compareMarkdown(report: ComparisonReport): string {
+  const { comparison } = report;
+  const parts = [renderComparisonMarkdown(comparison).trim()];
+  const pairs = new Map<number, { a?: number | null; b?: number | null }>();
+  for (const t of comparison.trials) {
+    const k = Math.floor(t.index / 2);
+    pairs.set(k, { ...pairs.get(k), [t.arm]: t.p99Ms });
+  }
+  const complete = [...pairs.entries()].sort(([x], [y]) => x - y).filter(([, p]) => typeof p.a === 'number' && typeof p.b === 'number');
+  if (complete.length >= 2) {
+    parts.push(renderMermaidXyChart({
+      title: 'Latency p99 (ms) per pair: bars B (head), line A (base)',
+      xLabel: 'pair', x: complete.map(([k]) => k + 1),
+      yLabel: 'p99 (ms)', bars: [complete.map(([, p]) => p.b as number)], lines: [complete.map(([, p]) => p.a as number)],
+    }));
+  }
+  parts.push(details('Trials', table(
+    ['trial', 'arm', 'status', 'achieved', 'p50', 'p99', 'error rate'],
+    [...comparison.trials].sort((x, y) => x.index - y.index).map((t) => [String(t.index), t.arm.toUpperCase(), t.status, formatRate(t.achievedPerSec), formatMs(t.p50Ms), formatMs(t.p99Ms), formatPercent(t.errorRate)]),
+    [true, false, false, true, true, true, true],
+  )));
+  parts.push(reproduce(report));
+  return parts.join('\n\n');
+}
+
+/**
+ * A run, ramp or comparison as Markdown for a PR comment or `$GITHUB_STEP_SUMMARY`: the verdict first,
+ * then the table, a mermaid chart where one helps, details folded, and the command to reproduce. Pure.
+ */
+export function renderMarkdownReport(report: ReportInput): string {
+  const body = report.kind === 'run' ? runMarkdown(report) : report.kind === 'ramp' ? rampMarkdown(report) : compareMarkdown(report);
+  return `${body}\n`;
+}
