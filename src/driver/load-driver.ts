@@ -5,11 +5,12 @@ import type { Histogram } from '../metrics/latency-histogram.js';
 import { TypedEmitter } from './driver-events.js';
 import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
-import type { OpenedReport, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+import type { OpenedReport, Pacer, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
 
 export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_MESSAGE_TIMEOUT_MS = 5_000;
+export const DEFAULT_PACER: Pacer = 'precise';
 /** 4 MiB queued on one connection means the server stopped reading; stop queueing there. */
 export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Lead time between "go" and the first intended send, so every worker starts on the same beat. */
@@ -41,6 +42,7 @@ export interface PhaseOptions {
   warmupMs: number;
   messageTimeoutMs?: number;
   maxBufferedBytes?: number;
+  pacer?: Pacer;
 }
 
 export interface PhaseSummary {
@@ -160,6 +162,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
           messageTimeoutMs: phase.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS,
           scheduleOffset: index / this.workers.length,
           maxBufferedBytes: phase.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+          pacer: phase.pacer ?? DEFAULT_PACER,
         }),
       );
     });

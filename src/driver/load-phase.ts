@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { ClientConnection } from './client-transport.js';
+import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
 import type { Histogram } from '../metrics/latency-histogram.js';
@@ -14,6 +15,11 @@ const SNAPSHOT_INTERVAL_MS = 1000;
 /** Bytes at the head of every payload: the message's sequence number on its connection. */
 export const PAYLOAD_HEADER_BYTES = 8;
 const PAYLOAD_MAGIC = 0x31425357; // "WSB1", little-endian
+/**
+ * Sends due within this long of each other go out in one wake-up: fewer wake-ups (each costs a
+ * thread hand-off) for at most this much added send lag.
+ */
+const MIN_WAKE_INTERVAL_MS = 0.5;
 /** An interrupted phase waits at most this long for echoes already in flight. */
 const INTERRUPT_DRAIN_MS = 1000;
 
@@ -89,7 +95,9 @@ export class LoadPhase {
   private echoesInPhase = 0;
   private eluAtSnapshot: EventLoopUtilization | undefined;
 
-  private pacingTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private ticker: PreciseTicker | undefined;
+  private pacingTimer: NodeJS.Timeout | undefined;
+  private readonly epochOffsetMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private snapshotTimer: NodeJS.Timeout | undefined;
   private finish: ((report: PhaseReport) => void) | undefined;
@@ -99,6 +107,7 @@ export class LoadPhase {
     this.command = options.command;
     this.clock = options.clock ?? (() => performance.now());
     const epochToClock = options.epochToClock ?? ((epochMs: number) => epochMs - performance.timeOrigin);
+    this.epochOffsetMs = options.command.startEpochMs - epochToClock(options.command.startEpochMs);
     this.startMs = epochToClock(options.command.startEpochMs);
     this.measureFromMs = this.startMs + options.command.warmupMs;
     this.endMs = this.startMs + options.command.durationMs;
@@ -128,7 +137,12 @@ export class LoadPhase {
       this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
       const untilStart = Math.max(0, this.startMs - this.clock());
       this.snapshotTimer = setTimeout(() => this.tickSnapshot(), untilStart + SNAPSHOT_INTERVAL_MS);
-      this.pacingTimer = setTimeout(() => this.pace(), untilStart);
+      if (this.schedule !== null && this.command.pacer === 'precise') {
+        this.ticker = new PreciseTicker(() => this.pace());
+        this.ticker.wakeAtEpochMs(this.startMs + this.epochOffsetMs);
+      } else if (this.schedule !== null) {
+        this.pacingTimer = setTimeout(() => this.pace(), untilStart);
+      }
     });
   }
 
@@ -166,16 +180,24 @@ export class LoadPhase {
       this.maybeFinish();
       return;
     }
-    const waitMs = this.schedule.msUntilNext(now);
-    this.pacingTimer = waitMs <= 0 ? setImmediate(() => this.pace()) : setTimeout(() => this.pace(), Math.max(1, Math.floor(waitMs)));
+    const nextDueMs = Math.max(this.schedule.intendedMs(this.schedule.next), now + MIN_WAKE_INTERVAL_MS);
+    if (this.ticker !== undefined) this.ticker.wakeAtEpochMs(nextDueMs + this.epochOffsetMs);
+    else this.pacingTimer = setTimeout(() => this.pace(), Math.max(1, Math.floor(nextDueMs - now)));
   }
 
   private sendDue(): void {
     const schedule = this.schedule;
     if (schedule === null || this.finished) return;
     const now = this.clock();
+    let sent = false;
     for (let index = schedule.takeDue(now, this.endMs); index >= 0; index = schedule.takeDue(now, this.endMs)) {
       this.sendOne(this.ledgers[schedule.connectionOf(index)]!, schedule.intendedMs(index), now);
+      sent = true;
+    }
+    // Sends made from an echo's callback move the ticker's wake time too, so while echoes flow it
+    // rarely has to wake the loop itself.
+    if (sent && this.ticker !== undefined) {
+      this.ticker.wakeAtEpochMs(Math.max(schedule.intendedMs(schedule.next), now + MIN_WAKE_INTERVAL_MS) + this.epochOffsetMs);
     }
   }
 
@@ -293,10 +315,8 @@ export class LoadPhase {
     this.finished = true;
     clearInterval(this.sweepTimer);
     clearTimeout(this.snapshotTimer);
-    if (this.pacingTimer !== undefined) {
-      clearTimeout(this.pacingTimer as NodeJS.Timeout);
-      clearImmediate(this.pacingTimer as NodeJS.Immediate);
-    }
+    void this.ticker?.stop();
+    clearTimeout(this.pacingTimer);
     // The last, partial second still holds echoes: report it before the totals.
     if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
     const memory = process.memoryUsage();

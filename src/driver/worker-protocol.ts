@@ -27,7 +27,15 @@ export interface LoadCommand {
   scheduleOffset: number;
   /** Per-connection send-buffer cap: past it a due message is not queued and counts as timed out. */
   maxBufferedBytes: number;
+  pacer: Pacer;
 }
+
+/**
+ * How the worker wakes up for due sends: `timer` uses Node's timers (1 ms granularity: cheap, send lag
+ * p99 ≈ 1.1 ms); `precise` adds a helper thread that wakes the loop within ~0.1 ms of each due time
+ * (sub-millisecond send lag, at some CPU per message).
+ */
+export type Pacer = 'timer' | 'precise';
 
 export interface StopCommand {
   type: 'stop';

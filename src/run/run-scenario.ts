@@ -103,6 +103,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
       ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
+      ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
     });
     try {
       phase = await Promise.race([phaseRun, crashed]);

@@ -1,3 +1,4 @@
+import type { Pacer } from '../driver/worker-protocol.js';
 import type { TargetSpec } from '../target/target-spec.js';
 
 export const DEFAULT_CONNECTIONS = 100;
@@ -20,6 +21,7 @@ export interface RunOptions {
   warmupMs?: number;
   workers?: number;
   messageTimeoutMs?: number;
+  pacer?: Pacer;
 }
 
 export interface ResolvedRunOptions {
@@ -33,6 +35,7 @@ export interface ResolvedRunOptions {
   warmupMs: number;
   workers: number | undefined;
   messageTimeoutMs: number | undefined;
+  pacer: Pacer | undefined;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
@@ -50,5 +53,6 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     warmupMs: options.warmupMs ?? DEFAULT_WARMUP_MS,
     workers: options.workers,
     messageTimeoutMs: options.messageTimeoutMs,
+    pacer: options.pacer,
   };
 }

@@ -17,15 +17,16 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     messageTimeoutMs: 300,
     scheduleOffset: 0,
     maxBufferedBytes: 1024 * 1024,
+    pacer: 'precise',
     ...overrides,
   };
 }
 
 describe('LoadPhase', () => {
-  it('sends exactly the scheduled messages and records an RTT for every echo', async () => {
+  it.each([['precise' as const], ['timer' as const]])('sends exactly the scheduled messages and records an RTT for every echo (%s pacer)', async (pacer) => {
     const connections = Array.from({ length: 10 }, () => new FakeConnection({ echoDelayMs: 2 }));
     const snapshots: SnapshotReport[] = [];
-    const report = await new LoadPhase({ command: command(), connections, onSnapshot: (snapshot) => snapshots.push(snapshot) }).run();
+    const report = await new LoadPhase({ command: command({ pacer }), connections, onSnapshot: (snapshot) => snapshots.push(snapshot) }).run();
     // 10 connections × 20 msg/s × 1 s, each connection exactly its share.
     expect(report.sent).toBe(200);
     expect(connections.map((connection) => connection.sent)).toEqual(Array(10).fill(20));
