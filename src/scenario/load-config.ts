@@ -64,11 +64,12 @@ async function readConfigInput(file: string, label: string): Promise<unknown> {
 
 /** YAML (JSON is YAML too); syntax errors are reported all at once, each with its line and column. */
 export function parseYaml(text: string, label: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false });
+  const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     const problems = document.errors.map((error) => {
       const at = error.linePos?.[0];
-      return `${at === undefined ? '' : `line ${at.line}, column ${at.col}: `}${error.message.split('\n')[0]}`;
+      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      return `${at === undefined ? '' : `line ${at.line}, column ${at.col}: `}${message}`;
     });
     throw new ConfigError('CONFIG_SYNTAX', `${label} is not valid YAML:`, problems);
   }
@@ -83,7 +84,10 @@ async function importConfig(file: string, label: string): Promise<unknown> {
     module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (cause) {
     const message = cause instanceof Error ? cause.message.split('\n').slice(0, 5).join('\n') : String(cause);
-    throw new ConfigError('CONFIG_IMPORT_FAILED', `Cannot load ${label}: ${message}`, [], { cause });
+    const code = (cause as { code?: unknown } | null)?.code;
+    // A .ts file outside a `"type": "module"` package is compiled to CommonJS, which cannot require ESM-only packages.
+    const hint = code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_REQUIRE_ESM' ? ' (a CommonJS config cannot load ESM-only packages: rename it to .mts or set "type": "module" in its package.json)' : '';
+    throw new ConfigError('CONFIG_IMPORT_FAILED', `Cannot load ${label}: ${message}${hint}`, [], { cause });
   }
   const exported = module.default ?? module.config;
   if (exported === undefined) {
