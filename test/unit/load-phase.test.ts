@@ -34,8 +34,9 @@ describe('LoadPhase', () => {
     expect(report.timedOut).toBe(0);
     const rtt = decodeHistogram(report.histogram);
     expect(rtt.totalCount).toBe(200);
-    // An echo delayed by 2 ms cannot come back sooner than 2 ms after its intended send time.
-    expect(rtt.minNonZeroValue).toBeGreaterThanOrEqual(1900);
+    // An echo delayed by a 2 ms timer (libuv timers run on a whole-millisecond loop clock, so it may fire
+    // after just over 1 ms) cannot come back sooner than that after its intended send time.
+    expect(rtt.minNonZeroValue).toBeGreaterThanOrEqual(1000);
     expect(snapshots.reduce((sum, snapshot) => sum + snapshot.received, 0)).toBe(200);
   });
 
