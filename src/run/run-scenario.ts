@@ -41,6 +41,7 @@ export interface RunOutcome {
 export async function runScenario(options: ResolvedRunOptions, context: RunScenarioContext = {}): Promise<RunOutcome> {
   const emit = context.onEvent ?? (() => {});
   validateScenario(options);
+  emit({ type: 'stage', stage: 'preparing', detail: options.scenarioName });
   const plan = planFor(options, context.definition);
   for (const warning of plan.warnings) emit({ type: 'warning', message: warning });
 
@@ -64,7 +65,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       emit({ type: 'stage', stage: 'starting-target', detail: options.target?.text ?? context.definition.name });
       target = await startTarget({ definition: context.definition, knobs: options.target?.knobs ?? {} });
       url = target.url;
-      emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine });
+      emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
       sampler = createServerSampler({ rootPid: target.pid, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
       sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
       sampler.start();

@@ -13,6 +13,8 @@ import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
+import { startMetricsExporter } from '../../report/metrics-exporter.js';
+import type { RunListener } from '../../run/run-events.js';
 
 export const RUN_USAGE = `Usage: wsbench run [--target SPEC | --url ws://H:P/PATH] [options]
 
@@ -33,6 +35,7 @@ the server's CPU and memory.
   --pacer precise|timer  how the driver wakes for due sends: a helper thread (sub-ms send lag,
                        the default) or Node's 1 ms timers (less CPU per message)
   --json FILE          write the result JSON (written even when the run fails part way)
+  --metrics-port N     serve wsbench's own Prometheus /metrics (and /sd for the target) on 127.0.0.1:N
   --quiet              no live progress
 `;
 
@@ -50,9 +53,19 @@ const RUN_FLAGS = {
   workers: { type: 'string' },
   pacer: { type: 'string' },
   json: { type: 'string' },
+  'metrics-port': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Prometheus scrapes every second in the shipped config. */
+const EXPORTER_LINGER_MS = 1100;
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new UsageError('INVALID_METRICS_PORT', `Expected --metrics-port to be a TCP port (0–65535, 0 = any free port); got ${JSON.stringify(value)}`);
+  return port;
+}
 
 function parsePacer(value: string): Pacer {
   if (value !== 'precise' && value !== 'timer') throw new UsageError('INVALID_PACER', `Expected --pacer to be precise or timer; got ${JSON.stringify(value)}`);
@@ -91,13 +104,16 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
   };
 
   const progress = progressFor(output, values.quiet === true);
+  const exporter = values['metrics-port'] === undefined ? undefined : await startMetricsExporter({ port: parsePort(values['metrics-port']) });
+  const onEvent: RunListener = exporter === undefined ? progress : (event) => (progress(event), exporter.listener(event));
+  if (exporter !== undefined && values.quiet !== true) output.stderr(`wsbench metrics at ${exporter.url}\n`);
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: stopping the load and writing what was measured (Ctrl-C again to quit at once)\n'));
   let failure: WsbenchError | undefined;
   try {
     const outcome = await runScenario(resolveRunOptions(options), {
       ...(definition === undefined ? {} : { definition }),
       signal: interrupt.signal,
-      onEvent: progress,
+      onEvent,
     });
     failure = outcome.failure;
     progress.finish();
@@ -106,6 +122,11 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     if (values.json !== undefined) output.stdout(`  result      ${values.json}\n`);
   } finally {
     interrupt.dispose();
+    if (exporter !== undefined) {
+      // One more scrape interval, so Prometheus sees the last second before the endpoint goes away.
+      await new Promise((resolve) => setTimeout(resolve, EXPORTER_LINGER_MS));
+      await exporter.close();
+    }
   }
   if (failure !== undefined) throw failure;
   return 0;
