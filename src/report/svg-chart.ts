@@ -205,8 +205,8 @@ export function renderLineChart(options: LineChartOptions): string {
       parts.push(`<path class="series" d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);
     }
     const plotted = s.points.filter(([, py]) => py !== null && Number.isFinite(py) && usable(py));
-    // Dots make sparse series (ramp steps) readable and show a lone point that a path alone would hide.
-    if (plotted.length <= 24) {
+    // Dots make sparse series (ramp steps) readable and show a lone point; dashed series are references (SLO, offered).
+    if (plotted.length <= 24 && s.dashed !== true) {
       for (const [px, py] of plotted) parts.push(`<circle cx="${round1(x.map(px))}" cy="${round1(y.map(py as number))}" r="3" fill="${color}"/>`);
     }
     parts.push(`<line x1="${legendX}" x2="${legendX + 18}" y1="38" y2="38" stroke="${color}" stroke-width="3"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`);

@@ -37,7 +37,9 @@ export function renderIntervalChart(options: IntervalChartOptions): string {
   }
   // A little past the gate, so the regression side always shows.
   const values = [0, options.gate * 1.25, options.estimate, options.low, options.high].filter((v): v is number => v !== null && Number.isFinite(v));
-  const ticks = niceTicks(Math.min(...values), Math.max(...values), 7);
+  // Pad so a dot at zero or at the far end is not drawn on the frame.
+  const pad = (Math.max(...values) - Math.min(...values)) * 0.04;
+  const ticks = niceTicks(Math.min(...values) - (Math.min(...values) < 0 ? pad : 0), Math.max(...values) + (Math.max(...values) > 0 ? pad : 0), 7);
   const lowTick = ticks[0] ?? 0;
   const highTick = ticks.at(-1) ?? 1;
   const map = (v: number): number => MARGIN.left + ((v - lowTick) / (highTick - lowTick || 1)) * (width - MARGIN.left - MARGIN.right);
