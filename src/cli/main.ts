@@ -2,6 +2,7 @@
 import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../tool-info.js';
+import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { processOutput } from './output.js';
 import type { CommandOutput } from './output.js';
@@ -11,6 +12,7 @@ const USAGE = `wsbench ${TOOL_VERSION} — how much a WebSocket server can carry
 Usage: wsbench <command> [options]      (wsbench <command> --help for its options)
 
   run        one scenario against a target (default: the gobwas/ws fixture)
+  report     HTML and Markdown from a result JSON (run, ramp or compare)
 
 Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
             3 infrastructure failure (target, workers, saturated generator) · 130 interrupted
@@ -20,6 +22,7 @@ type Command = (args: string[], output: CommandOutput) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  report: reportCommand,
 };
 
 /** The CLI: pick the command, run it, print any error once, return the exit code. */

@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { parseDocument } from 'yaml';
 import { ConfigError, InfrastructureError } from '../errors.js';
 import { bytesKnob, countKnob, enumKnob } from '../target/target-definition.js';
+import { pathInCheckout } from '../target/git-checkout.js';
 import type { KnobDefinition, TargetDefinition } from '../target/target-definition.js';
 import { parseConfig } from './config-schema.js';
 import type { KnobConfig, ResolvedConfig, TargetConfig } from './config-schema.js';
@@ -119,6 +120,8 @@ function toTargetDefinition(name: string, target: TargetConfig, baseDir: string)
     wsPath: target.wsPath,
     ...(target.readyLine === undefined ? {} : { readyLine: new RegExp(target.readyLine) }),
     servesMetrics: target.metrics,
+    // The config's folder as it was at that commit: build and start run in the checkout.
+    atRevision: (checkout) => toTargetDefinition(name, target, pathInCheckout(checkout, baseDir, `Target ${name}'s config`)),
   };
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../tool-info.js';
-import { buildGobwasFixture } from './fixture-build.js';
+import { GOBWAS_FIXTURE_DIR, buildGobwasFixture } from './fixture-build.js';
+import { pathInCheckout } from './git-checkout.js';
 import { bytesKnob, countKnob, enumKnob } from './target-definition.js';
 import type { KnobDefinition, TargetDefinition } from './target-definition.js';
 
@@ -32,19 +33,30 @@ export const gobwasTarget: TargetDefinition = {
   readyLine: FIXTURE_READY_LINE,
   servesMetrics: true,
   processCount: procsOf,
+  atRevision: (checkout) => {
+    const sourceDir = pathInCheckout(checkout, GOBWAS_FIXTURE_DIR, 'The gobwas fixture');
+    return { ...gobwasTarget, description: `${gobwasTarget.description}, at ${checkout.ref}`, prepare: () => buildGobwasFixture(sourceDir) };
+  },
 };
+
+const NODE_FIXTURE_ENTRY = path.join(PACKAGE_ROOT, 'fixtures', 'node-echo', 'server.js');
 
 /** The same echo behaviour on Node's `ws`, for comparison and for machines without Go. */
 export const nodeTarget: TargetDefinition = {
   name: 'node',
   description: 'Node.js echo server on ws (fixtures/node-echo)',
   command: process.execPath,
-  args: [path.join(PACKAGE_ROOT, 'fixtures', 'node-echo', 'server.js'), '--host', '{host}', '--port', '{port}', '--metrics-addr', '{metricsAddr}', '--exit-with-parent'],
+  args: [NODE_FIXTURE_ENTRY, '--host', '{host}', '--port', '{port}', '--metrics-addr', '{metricsAddr}', '--exit-with-parent'],
   knobs: sharedKnobs,
   wsPath: '/',
   readyLine: FIXTURE_READY_LINE,
   servesMetrics: true,
   processCount: procsOf,
+  atRevision: (checkout) => ({
+    ...nodeTarget,
+    description: `${nodeTarget.description}, at ${checkout.ref}`,
+    args: nodeTarget.args.map((arg) => (arg === NODE_FIXTURE_ENTRY ? pathInCheckout(checkout, NODE_FIXTURE_ENTRY, 'The node fixture') : arg)),
+  }),
 };
 
 export const BUILTIN_TARGETS: Record<string, TargetDefinition> = { gobwas: gobwasTarget, node: nodeTarget };

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { InfrastructureError } from '../errors.js';
 import { PACKAGE_ROOT, cacheDir } from '../tool-info.js';
 
-const GOBWAS_FIXTURE_DIR = path.join(PACKAGE_ROOT, 'fixtures', 'gobwas-echo');
+export const GOBWAS_FIXTURE_DIR = path.join(PACKAGE_ROOT, 'fixtures', 'gobwas-echo');
 /** A cold `go build` downloads modules; a warm one takes seconds. */
 const GO_BUILD_TIMEOUT_MS = 10 * 60_000;
 const BUILD_LOG_TAIL_LINES = 30;

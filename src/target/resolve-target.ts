@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { BUILTIN_TARGETS } from './builtin-targets.js';
 import type { TargetDefinition } from './target-definition.js';
 import type { TargetSpec } from './target-spec.js';
+import { checkoutRevision } from './git-checkout.js';
 
 /** Finds the definition a SPEC names: the config's targets first, then the built-ins. */
 export function resolveTargetDefinition(spec: TargetSpec, configTargets: Record<string, TargetDefinition> = {}): TargetDefinition {
@@ -11,4 +12,22 @@ export function resolveTargetDefinition(spec: TargetSpec, configTargets: Record<
     throw new UsageError('UNKNOWN_TARGET', `Unknown target ${JSON.stringify(spec.name)} in --target ${spec.text}; known targets: ${known.join(', ')} (define others in wsbench.config.ts or wsbench.yaml, or use --url)`);
   }
   return definition;
+}
+
+/**
+ * The definition for a SPEC, at its git ref when it has one (checked out and built from there).
+ * Returns the definition and, for a ref, the commit it resolved to.
+ */
+export async function resolveTargetAtRevision(
+  spec: TargetSpec,
+  configTargets: Record<string, TargetDefinition> = {},
+  cwd: string = process.cwd(),
+): Promise<{ definition: TargetDefinition; commit?: string }> {
+  const definition = resolveTargetDefinition(spec, configTargets);
+  if (spec.gitRef === undefined) return { definition };
+  if (definition.atRevision === undefined) {
+    throw new UsageError('NO_REVISION_SUPPORT', `Target ${spec.name} cannot be built at a git ref (@${spec.gitRef}): it has no sources in this repository`);
+  }
+  const checkout = await checkoutRevision(spec.gitRef, cwd);
+  return { definition: definition.atRevision(checkout), commit: checkout.commit };
 }

@@ -1,5 +1,6 @@
 import { UsageError, describeValue } from '../errors.js';
 import { parseBytes, parsePositiveInteger } from '../scenario/units.js';
+import type { RevisionCheckout } from './git-checkout.js';
 
 /** A knob of a target: a `KEY=VALUE` in the target SPEC that becomes a command-line flag of the server. */
 export interface KnobDefinition {
@@ -32,6 +33,8 @@ export interface TargetDefinition {
   servesMetrics: boolean;
   /** How many processes the server runs for these knobs (1 unless a procs knob says otherwise). */
   processCount?: (knobs: Record<string, string>) => number;
+  /** The same target built from a checkout of another commit (`NAME@GITREF`). */
+  atRevision?: (checkout: RevisionCheckout) => TargetDefinition;
 }
 
 export function enumKnob(flag: string, values: readonly string[], description: string): KnobDefinition {

@@ -3,6 +3,7 @@ import type { Pacer } from '../../driver/worker-protocol.js';
 import type { WsbenchError } from '../../errors.js';
 import { formatRunSummary } from '../../report/console-summary.js';
 import { writeJsonFile } from '../../report/json-result.js';
+import { writeReports } from './report-command.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
 import type { RunOptions } from '../../scenario/run-options.js';
 import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
@@ -35,6 +36,8 @@ the server's CPU and memory.
   --pacer precise|timer  how the driver wakes for due sends: a helper thread (sub-ms send lag,
                        the default) or Node's 1 ms timers (less CPU per message)
   --json FILE          write the result JSON (written even when the run fails part way)
+  --html FILE          write a self-contained HTML report with charts
+  --md FILE            write a Markdown report (for PR comments and job summaries)
   --metrics-port N     serve wsbench's own Prometheus /metrics (and /sd for the target) on 127.0.0.1:N
   --quiet              no live progress
 `;
@@ -54,6 +57,8 @@ const RUN_FLAGS = {
   pacer: { type: 'string' },
   json: { type: 'string' },
   'metrics-port': { type: 'string' },
+  html: { type: 'string' },
+  md: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -118,8 +123,9 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     failure = outcome.failure;
     progress.finish();
     if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
+    const reports = writeReports(outcome.result, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
     output.stdout(`${formatRunSummary(outcome.result)}\n`);
-    if (values.json !== undefined) output.stdout(`  result      ${values.json}\n`);
+    for (const file of [...(values.json === undefined ? [] : [values.json]), ...reports]) output.stdout(`  written     ${file}\n`);
   } finally {
     interrupt.dispose();
     if (exporter !== undefined) {
