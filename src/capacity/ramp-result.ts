@@ -1,3 +1,4 @@
+import type { StopCriteriaOptions, StopCriterion } from './stop-criteria.js';
 import type { EnvironmentInfo, LatencySummaryMs, RunResult, RunStatus, TimelinePoint } from '../run/run-result.js';
 
 /** One step of a connection ramp: the load held at this connection count, and what it cost. */
@@ -6,7 +7,11 @@ export interface RampStep {
   /** Connections asked for at this step (earlier steps' connections stay open). */
   connections: number;
   established: number;
+  /** New connections tried at this step (the step's increment). */
+  connectAttempted?: number;
   connectErrorsByCode: Record<string, number>;
+  /** Wall time to open this step's new connections. */
+  openMs?: number;
   ratePerConnection: number;
   messageBytes: number;
   holdMs: number;
@@ -15,6 +20,10 @@ export interface RampStep {
   sent: number;
   received: number;
   timedOut: number;
+  /** Messages dropped on connections that closed under load. */
+  dropped?: number;
+  /** Connections that closed during the hold. */
+  droppedConnections?: number;
   latencyMs: LatencySummaryMs | null;
   server: {
     cpuPercent: number | null;
@@ -23,13 +32,29 @@ export interface RampStep {
     goroutines: number | null;
     heapInuseBytes: number | null;
     gcPauseMaxMs: number | null;
+    gcPauseP50Ms?: number | null;
+    /** Processes in the target's tree (its `--procs`). */
+    processes?: number | null;
   };
-  generator: { sendLagP99Ms: number; eventLoopUtilization: number; saturated: boolean; heapUsedBytes: number };
-  /** Stop criteria that fired at this step; empty when the step held. */
+  generator: {
+    sendLagP99Ms: number;
+    eventLoopUtilization: number;
+    saturated: boolean;
+    saturationReasons?: string[];
+    /** Driver heap (all workers) after GC with this step's connections open and idle. */
+    heapUsedBytes: number;
+    heapUsedBytesPerConnection?: number | null;
+    rssBytes?: number;
+    /** Driver CPU (all workers) in percent of one core during the hold. */
+    cpuPercent?: number | null;
+  };
+  /** Stop criteria that fired at this step, "criterion: detail"; empty when the step held. */
   stopReasons: string[];
+  /** The same, as data. */
+  stopCriteria?: StopCriterion[];
 }
 
-export type Bottleneck = 'server-cpu' | 'server-memory' | 'gc' | 'fd-limit' | 'port-exhaustion' | 'generator' | 'server-died' | 'latency' | 'errors' | 'none';
+export type Bottleneck = 'machine-cpu' | 'server-cpu' | 'server-memory' | 'gc' | 'fd-limit' | 'port-exhaustion' | 'generator' | 'server-died' | 'latency' | 'errors' | 'none';
 
 /** The capacity answer, with its evidence. */
 export interface CapacityVerdict {
@@ -46,6 +71,8 @@ export interface CapacityVerdict {
   cpuMicrosPerMessage: number | null;
   /** One sentence: "holds N connections and M msg/s at p99 ≤ SLO; first limit: … at step K; evidence: …". */
   summary: string;
+  /** Where the limit is: the server under test, the machine it shares with the driver, or the driver. */
+  limitedBy?: 'server' | 'machine' | 'generator' | null;
 }
 
 export interface RampResult {
@@ -61,5 +88,10 @@ export interface RampResult {
   ramp: { from: number; step: number; to: number; holdMs: number; ratePerConnection: number; messageBytes: number };
   steps: RampStep[];
   verdict: CapacityVerdict;
+  /** The stop criteria in force. */
+  criteria?: StopCriteriaOptions;
+  /** Set when the server died during the ramp: at which step, how, and its last output lines. */
+  serverDeath?: { step: number; connections: number; description: string; logTail: string[] };
+  generator?: { workers: number; sourceAddresses: string[] };
   timeline: TimelinePoint[];
 }

@@ -1,0 +1,173 @@
+import type { Bottleneck, CapacityVerdict, RampStep } from './ramp-result.js';
+import type { StopCriterion } from './stop-criteria.js';
+import { formatMs, formatRate } from './stop-criteria.js';
+
+/**
+ * Names what limited a ramp, with its evidence. Pure: the steps, the first stop finding and the
+ * machine's facts go in, the verdict comes out. Memory per connection is the least-squares slope of
+ * server RSS against established connections (ordinary least squares, one regressor); CPU per message
+ * is server CPU time over messages echoed, averaged over the steps that carried load.
+ */
+
+/** Server CPU at or above this share of the cores it can use counts as CPU-bound. */
+export const CPU_BOUND_FRACTION = 0.9;
+/** Server RSS at or above this share of the machine's memory counts as memory-bound. */
+export const MEMORY_BOUND_FRACTION = 0.8;
+/** Open fds at or above this share of the per-process limit × processes counts as fd-bound. */
+export const FD_BOUND_FRACTION = 0.95;
+
+export interface MachineFacts {
+  cores: number;
+  memBytes: number;
+  /** Open-files limit per process (the target inherits wsbench's). */
+  nofile?: number;
+}
+
+export interface FirstLimit {
+  criterion: StopCriterion;
+  step: number;
+  detail: string;
+  /** The server's exit, when it died: "killed by SIGKILL". */
+  exit?: { signal: string | null; description: string };
+}
+
+export interface VerdictInput {
+  steps: readonly RampStep[];
+  firstLimit: FirstLimit | null;
+  sloP99Ms: number;
+  machine: MachineFacts;
+}
+
+const MIB = 1024 ** 2;
+
+/** Least-squares slope of y on x; null with fewer than two distinct x. */
+export function leastSquaresSlope(points: ReadonlyArray<readonly [number, number]>): number | null {
+  if (points.length < 2) return null;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  }
+  return sxx === 0 ? null : sxy / sxx;
+}
+
+/** Server RSS bytes per established connection, over the steps that have an RSS reading. */
+export function memoryPerConnectionBytes(steps: readonly RampStep[]): number | null {
+  return leastSquaresSlope(steps.flatMap((step) => (step.server.rssBytes === null || step.established <= 0 ? [] : [[step.established, step.server.rssBytes] as const])));
+}
+
+/** Server CPU µs per echoed message: CPU% × 10^4 / achieved msg/s, averaged over steps that carried load. */
+export function cpuMicrosPerMessage(steps: readonly RampStep[]): number | null {
+  const values = steps.flatMap((step) => (step.server.cpuPercent === null || step.achievedPerSec <= 0 ? [] : [(step.server.cpuPercent * 10_000) / step.achievedPerSec]));
+  return values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+export function decideVerdict(input: VerdictInput): CapacityVerdict {
+  const { steps, firstLimit, sloP99Ms, machine } = input;
+  const held = steps.filter((step) => step.stopReasons.length === 0 && (firstLimit === null || step.index < firstLimit.step));
+  const best = held.at(-1);
+  const limitStep = firstLimit === null ? undefined : steps.find((step) => step.index === firstLimit.step);
+  const memoryPerConnection = memoryPerConnectionBytes(steps);
+  const cpuPerMessage = cpuMicrosPerMessage(steps);
+  const { bottleneck, limitedBy, evidence } = nameBottleneck(firstLimit, limitStep, machine);
+  evidence.push(...generalEvidence(steps, memoryPerConnection, cpuPerMessage, machine));
+
+  const holds = best === undefined ? 'holds no step' : `holds ${best.established} connections and ${formatRate(best.achievedPerSec)} msg/s at p99 ≤ ${formatMs(sloP99Ms)}`;
+  const limit = firstLimit === null || limitStep === undefined
+    ? 'no limit reached within the ramp'
+    : `first limit: ${firstLimit.criterion} at step ${firstLimit.step + 1} (${limitStep.connections} connections): ${firstLimit.detail}`;
+  const where = limitedBy === 'generator' ? ' — the limit is the load generator, not the server' : limitedBy === 'machine' ? ' — the limit is this machine (shared by server and driver), not the server alone' : '';
+  return {
+    maxConnections: best?.established ?? null,
+    maxMessagesPerSec: best?.achievedPerSec ?? null,
+    sloP99Ms,
+    firstLimit: firstLimit === null ? null : { criterion: firstLimit.criterion, step: firstLimit.step, detail: firstLimit.detail },
+    bottleneck,
+    evidence,
+    memoryPerConnectionBytes: memoryPerConnection,
+    cpuMicrosPerMessage: cpuPerMessage,
+    summary: `${holds}; ${limit}${where}${evidence.length > 0 ? `; evidence: ${evidence.slice(0, 3).join(' / ')}` : ''}`,
+    limitedBy,
+  };
+}
+
+interface Named {
+  bottleneck: Bottleneck;
+  limitedBy: CapacityVerdict['limitedBy'];
+  evidence: string[];
+}
+
+function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefined, machine: MachineFacts): Named {
+  if (firstLimit === null || step === undefined) return { bottleneck: 'none', limitedBy: null, evidence: [] };
+  const evidence: string[] = [];
+  const cpu = step.server.cpuPercent;
+  const rss = step.server.rssBytes;
+  switch (firstLimit.criterion) {
+    case 'server-died': {
+      const oom = firstLimit.exit?.signal === 'SIGKILL';
+      evidence.push(oom ? 'server killed by SIGKILL (likely the OOM killer; dmesg is not readable here to confirm)' : `server ${firstLimit.exit?.description ?? 'exited'}`);
+      if (rss !== null) evidence.push(`server RSS ${(rss / MIB).toFixed(0)} MiB when it died (${((rss / machine.memBytes) * 100).toFixed(0)}% of the machine's memory)`);
+      return { bottleneck: oom && rss !== null && rss >= MEMORY_BOUND_FRACTION * machine.memBytes ? 'server-memory' : 'server-died', limitedBy: 'server', evidence };
+    }
+    case 'connect-errors': {
+      const codes = Object.keys(step.connectErrorsByCode);
+      if (codes.some((code) => code === 'EMFILE' || code === 'ENFILE')) {
+        evidence.push(`fd limit: ${codes.join(', ')}${machine.nofile === undefined ? '' : ` with ${machine.nofile} open files per process`}${step.server.openFds === null ? '' : `; server had ${step.server.openFds} fds open`}`);
+        return { bottleneck: 'fd-limit', limitedBy: 'machine', evidence };
+      }
+      if (codes.some((code) => code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL')) {
+        evidence.push(`port exhaustion: ${codes.join(', ')} (add source addresses or widen net.ipv4.ip_local_port_range)`);
+        return { bottleneck: 'port-exhaustion', limitedBy: 'machine', evidence };
+      }
+      if (machine.nofile !== undefined && step.server.openFds !== null && step.server.processes !== undefined && step.server.processes !== null && step.server.openFds >= FD_BOUND_FRACTION * machine.nofile * step.server.processes) {
+        evidence.push(`fd limit: the server holds ${step.server.openFds} fds of ${machine.nofile} per process × ${step.server.processes}; use --procs or raise ulimit -n`);
+        return { bottleneck: 'fd-limit', limitedBy: 'machine', evidence };
+      }
+      evidence.push(`connect errors: ${codes.join(', ')}`);
+      return { bottleneck: 'errors', limitedBy: 'server', evidence };
+    }
+    case 'generator-saturated':
+      evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
+      return { bottleneck: 'generator', limitedBy: 'generator', evidence };
+    case 'gc-pause':
+      evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);
+      return { bottleneck: 'gc', limitedBy: 'server', evidence };
+    default:
+      break;
+  }
+  // Latency, throughput or errors: find the resource behind them.
+  if (rss !== null && rss >= MEMORY_BOUND_FRACTION * machine.memBytes) {
+    evidence.push(`server RSS ${(rss / MIB).toFixed(0)} MiB, ${((rss / machine.memBytes) * 100).toFixed(0)}% of the machine's memory`);
+    return { bottleneck: 'server-memory', limitedBy: 'server', evidence };
+  }
+  if (cpu !== null) {
+    const driverCpu = step.generator.cpuPercent ?? 0;
+    const machineCpu = machine.cores * 100;
+    const serverBound = cpu >= CPU_BOUND_FRACTION * machineCpu;
+    const machineBound = cpu + driverCpu >= CPU_BOUND_FRACTION * machineCpu;
+    const oneCoreBound = cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10;
+    if (serverBound || machineBound || oneCoreBound) {
+      evidence.push(`server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''})`);
+      if (!serverBound && machineBound && driverCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
+      return { bottleneck: 'server-cpu', limitedBy: machineBound && !serverBound && !oneCoreBound ? 'machine' : 'server', evidence };
+    }
+  }
+  if (step.server.gcPauseMaxMs !== null && step.server.gcPauseMaxMs > 10) evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs)}`);
+  const bottleneck: Bottleneck = firstLimit.criterion === 'error-rate' ? 'errors' : 'latency';
+  return { bottleneck, limitedBy: 'server', evidence };
+}
+
+function generalEvidence(steps: readonly RampStep[], memoryPerConnection: number | null, cpuPerMessage: number | null, machine: MachineFacts): string[] {
+  const evidence: string[] = [];
+  if (memoryPerConnection !== null) evidence.push(`RSS ${memoryPerConnection >= 0 ? '+' : ''}${((memoryPerConnection * 1000) / MIB).toFixed(1)} MiB per 1K connections`);
+  if (cpuPerMessage !== null) evidence.push(`server CPU ${cpuPerMessage.toFixed(1)} µs per message`);
+  const gcMax = Math.max(...steps.map((step) => step.server.gcPauseMaxMs ?? 0));
+  if (gcMax > 0) evidence.push(`GC pauses up to ${formatMs(gcMax)}`);
+  const fds = Math.max(...steps.map((step) => step.server.openFds ?? 0));
+  if (fds > 0 && machine.nofile !== undefined) evidence.push(`server fds ${fds} (limit ${machine.nofile} per process)`);
+  if (steps.some((step) => step.generator.saturated)) evidence.push('generator saturated at some step: latencies there describe the driver');
+  return evidence;
+}

@@ -1,0 +1,43 @@
+import type { EnvironmentInfo, LatencySummaryMs, RunResult, RunStatus } from '../run/run-result.js';
+
+/** One probe of a limit search: a fixed offered rate held on every connection. */
+export interface LimitProbe {
+  index: number;
+  ratePerConnection: number;
+  offeredPerSec: number;
+  achievedPerSec: number;
+  sent: number;
+  received: number;
+  timedOut: number;
+  latencyMs: LatencySummaryMs | null;
+  serverCpuPercent: number | null;
+  generator: { sendLagP99Ms: number; eventLoopUtilization: number; saturated: boolean };
+  passed: boolean;
+  /** Why it failed, "criterion: detail"; empty when it passed. */
+  reasons: string[];
+}
+
+export interface LimitResult {
+  schemaVersion: number;
+  kind: 'limit';
+  status: RunStatus;
+  error?: RunResult['error'];
+  tool: RunResult['tool'];
+  startedAt: string;
+  env: EnvironmentInfo;
+  git: RunResult['git'];
+  target: RunResult['target'];
+  search: { connections: number; messageBytes: number; sloP99Ms: number; minAchievedRatio: number; maxProbes: number; holdMs: number; startRatePerConnection: number };
+  /** Connections actually open during the probes. */
+  established: number;
+  probes: LimitProbe[];
+  /** Highest passing rate per connection; null when none passed. */
+  maxRatePerConnection: number | null;
+  maxMessagesPerSec: number | null;
+  maxBytesPerSec: number | null;
+  /** Lowest failing rate per connection above the maximum; null when none failed. */
+  firstFailingRatePerConnection: number | null;
+  /** What stopped the rate from going higher. */
+  limitedBy: 'server' | 'generator' | 'server-died' | 'probe-budget' | null;
+  summary: string;
+}

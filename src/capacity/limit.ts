@@ -1,0 +1,207 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InfrastructureError, UsageError, WsbenchError } from '../errors.js';
+import type { PhaseSummary } from '../driver/load-driver.js';
+import { summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import { describeEnvironment } from '../metrics/environment.js';
+import { summarizeServerSamples } from '../metrics/server-sampler.js';
+import { readGitInfo } from '../run/git-info.js';
+import { saturationReasons } from '../run/generator-health.js';
+import { RESULT_SCHEMA_VERSION } from '../run/run-result.js';
+import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
+import type { TargetSpec } from '../target/target-spec.js';
+import { TOOL_NAME, TOOL_VERSION } from '../tool-info.js';
+import { CapacitySession, TargetDiedError, watchdog } from './capacity-session.js';
+import type { LimitProbe, LimitResult } from './limit-result.js';
+import { DEFAULT_MAX_PROBES, searchMaxRate } from './limit-search.js';
+import type { ProbeVerdict } from './limit-search.js';
+import type { RampContext } from './ramp.js';
+import { STEP_WATCHDOG_SLACK_MS } from './ramp.js';
+import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS, formatMs, formatRate } from './stop-criteria.js';
+
+export const DEFAULT_PROBE_HOLD_MS = 5_000;
+export const DEFAULT_PROBE_WARMUP_MS = 1_000;
+export const DEFAULT_START_RATE_PER_CONNECTION = 1;
+/** Quiet time between probes, so a backlog left by a failed probe does not count against the next. */
+export const PROBE_SETTLE_MS = 1_000;
+
+export interface LimitOptions {
+  target?: TargetSpec;
+  url?: string;
+  connections: number;
+  messageBytes: number;
+  sloP99Ms?: number;
+  minAchievedRatio?: number;
+  maxProbes?: number;
+  holdMs?: number;
+  startRatePerConnection?: number;
+  workers?: number;
+  messageTimeoutMs?: number;
+}
+
+export interface LimitOutcome {
+  result: LimitResult;
+  failure: WsbenchError | undefined;
+}
+
+/**
+ * The highest message rate a fixed number of connections sustains: one target, one set of open
+ * connections, a bounded search over the offered rate per connection. A probe passes when p99 ≤ SLO,
+ * achieved ≥ `minAchievedRatio` × offered and the generator did not saturate.
+ */
+export async function runLimit(options: LimitOptions, context: RampContext = {}): Promise<LimitOutcome> {
+  const emit = context.onEvent ?? (() => {});
+  const sloP99Ms = options.sloP99Ms ?? DEFAULT_SLO_P99_MS;
+  const minAchievedRatio = options.minAchievedRatio ?? DEFAULT_MIN_ACHIEVED_RATIO;
+  const maxProbes = options.maxProbes ?? DEFAULT_MAX_PROBES;
+  const holdMs = options.holdMs ?? DEFAULT_PROBE_HOLD_MS;
+  const warmupMs = Math.min(DEFAULT_PROBE_WARMUP_MS, Math.floor(holdMs / 5));
+  const startRate = options.startRatePerConnection ?? DEFAULT_START_RATE_PER_CONNECTION;
+  if (options.messageBytes < MIN_MESSAGE_BYTES) throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes; got ${options.messageBytes}`);
+  if (holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s; got ${holdMs} ms`);
+  if (options.url === undefined && options.target === undefined) throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
+
+  emit({ type: 'stage', stage: 'preparing', detail: `limit search at ${options.connections} connections` });
+  const session = new CapacitySession({ target: options.target, url: options.url, workers: options.workers, maxConnections: options.connections, definition: context.definition, signal: context.signal, emit });
+  const startedAt = new Date().toISOString();
+  const [git, env] = [await readGitInfo(), describeEnvironment(TOOL_VERSION)];
+  const probes: LimitProbe[] = [];
+  let established = 0;
+  let failure: WsbenchError | undefined;
+  let died: TargetDiedError | undefined;
+  let search: Awaited<ReturnType<typeof searchMaxRate>> | undefined;
+
+  try {
+    await session.start();
+    const driver = session.driver!;
+    driver.on('second', (second) => emit({ type: 'second', second, durationMs: holdMs }));
+    emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
+    const opened = await Promise.race([driver.open(options.connections), session.broken]);
+    emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
+    established = opened.established;
+    if (established === 0) {
+      throw new InfrastructureError('NO_CONNECTIONS', `None of ${opened.attempted} connections to ${session.url} could be opened`, { logTail: session.target?.logTail.last(20) ?? [] });
+    }
+
+    const probe = async (ratePerConnection: number, index: number): Promise<ProbeVerdict> => {
+      session.throwIfInterrupted();
+      if (index > 0) await Promise.race([sleep(PROBE_SETTLE_MS), session.broken]);
+      emit({ type: 'limit-probe', index, maxProbes, ratePerConnection, connections: established });
+      const fromMs = session.elapsedMs() + warmupMs;
+      const phaseRun = driver.runPhase({ ratePerConnection, messageBytes: options.messageBytes, durationMs: holdMs, warmupMs, ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }) });
+      const guard = watchdog(holdMs + (options.messageTimeoutMs ?? 5_000) + STEP_WATCHDOG_SLACK_MS, `Probe ${index + 1}`);
+      let phase: PhaseSummary | undefined;
+      try {
+        phase = await Promise.race([phaseRun, session.broken, guard.promise]);
+      } catch (error) {
+        if (!(error instanceof TargetDiedError)) throw error;
+        died = error;
+        phase = await phaseRun.catch(() => undefined);
+      } finally {
+        guard.cancel();
+      }
+      await session.sampleNow();
+      const samples = (session.sampler?.samples ?? []).filter((sample) => sample.elapsedMs > fromMs);
+      const result = judgeProbe({ index, ratePerConnection, phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
+      probes.push(result);
+      emit({ type: 'limit-probe-done', probe: result, maxProbes });
+      session.throwIfInterrupted();
+      return died !== undefined ? 'abort' : result.passed ? 'pass' : 'fail';
+    };
+    search = await searchMaxRate({ startRate, maxProbes }, probe);
+  } catch (error) {
+    failure = error instanceof WsbenchError ? error : new InfrastructureError('UNEXPECTED', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    await session.close();
+  }
+
+  const maxRate = search?.maxRate ?? null;
+  const best = probes.find((probe) => probe.passed && probe.ratePerConnection === maxRate);
+  const failing = probes.filter((probe) => !probe.passed && (maxRate === null || probe.ratePerConnection > maxRate)).sort((a, b) => a.ratePerConnection - b.ratePerConnection)[0];
+  const limitedBy: LimitResult['limitedBy'] = died !== undefined ? 'server-died' : failing === undefined ? (search === undefined ? null : 'probe-budget') : failing.generator.saturated ? 'generator' : 'server';
+  const maxMessagesPerSec = best?.achievedPerSec ?? null;
+  const result: LimitResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    kind: 'limit',
+    status: session.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : 'completed',
+    ...(failure === undefined ? {} : { error: { code: failure.code, message: failure.message, ...(failure instanceof InfrastructureError && failure.logTail.length > 0 ? { logTail: [...failure.logTail] } : {}) } }),
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    startedAt,
+    env,
+    git,
+    target: { spec: options.target?.text ?? options.url ?? '', url: session.url, command: session.target?.commandLine ?? null, pid: session.target?.pid ?? null },
+    search: { connections: options.connections, messageBytes: options.messageBytes, sloP99Ms, minAchievedRatio, maxProbes, holdMs, startRatePerConnection: startRate },
+    established,
+    probes,
+    maxRatePerConnection: maxRate,
+    maxMessagesPerSec,
+    maxBytesPerSec: maxMessagesPerSec === null ? null : maxMessagesPerSec * options.messageBytes,
+    firstFailingRatePerConnection: failing?.ratePerConnection ?? null,
+    limitedBy,
+    summary: summarizeLimit(maxRate, maxMessagesPerSec, options, established, sloP99Ms, failing, limitedBy),
+  };
+  return { result, failure };
+}
+
+interface ProbeInput {
+  index: number;
+  ratePerConnection: number;
+  phase: PhaseSummary | undefined;
+  holdMs: number;
+  warmupMs: number;
+  workers: number;
+  sloP99Ms: number;
+  minAchievedRatio: number;
+  serverCpuPercent: number | null;
+  died: string | undefined;
+}
+
+/** Pass/fail for one probe, with the reasons. Pure. */
+export function judgeProbe(input: ProbeInput): LimitProbe {
+  const { phase } = input;
+  const connections = phase?.connections ?? 0;
+  const offeredPerSec = connections * input.ratePerConnection;
+  const measuredSec = (phase?.measuredMs ?? input.holdMs - input.warmupMs) / 1000;
+  const achievedPerSec = phase === undefined || measuredSec <= 0 ? 0 : phase.received / measuredSec;
+  const latencyMs = phase === undefined || phase.rtt.totalCount === 0 ? null : summarizeLatencyMs(phase.rtt);
+  const measured = phase?.seconds.filter((second) => !second.warmup) ?? [];
+  const eventLoopUtilization = measured.length === 0 ? (phase?.eventLoopUtilization ?? 0) : measured.reduce((sum, second) => sum + second.eventLoopUtilization, 0) / measured.length;
+  const sendLagP99Ms = phase?.sendLagP99Ms ?? 0;
+  const saturation = phase === undefined ? [] : saturationReasons({ sendLagP99Ms, eventLoopUtilization, workers: input.workers });
+  const reasons: string[] = [];
+  if (input.died !== undefined) reasons.push(`server-died: ${input.died}`);
+  if (phase === undefined) reasons.push('no-measurement: the probe did not finish');
+  if (latencyMs === null && phase !== undefined) reasons.push('no-echoes: no message came back');
+  if (latencyMs !== null && latencyMs.p99 > input.sloP99Ms) reasons.push(`p99-over-slo: p99 ${formatMs(latencyMs.p99)} > SLO ${formatMs(input.sloP99Ms)}`);
+  if (offeredPerSec > 0 && achievedPerSec < input.minAchievedRatio * offeredPerSec) {
+    reasons.push(`throughput: achieved ${formatRate(achievedPerSec)} msg/s < ${(input.minAchievedRatio * 100).toFixed(0)}% of ${formatRate(offeredPerSec)} offered`);
+  }
+  for (const reason of saturation) reasons.push(`generator-saturated: ${reason}`);
+  return {
+    index: input.index,
+    ratePerConnection: input.ratePerConnection,
+    offeredPerSec,
+    achievedPerSec,
+    sent: phase?.sent ?? 0,
+    received: phase?.received ?? 0,
+    timedOut: phase?.timedOut ?? 0,
+    latencyMs,
+    serverCpuPercent: input.serverCpuPercent,
+    generator: { sendLagP99Ms, eventLoopUtilization, saturated: saturation.length > 0 },
+    passed: reasons.length === 0,
+    reasons,
+  };
+}
+
+function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy']): string {
+  if (maxRate === null || maxPerSec === null) {
+    return `no rate held at ${established} connections (lowest probe failed: ${failing?.reasons.join('; ') ?? 'not measured'})`;
+  }
+  const bytes = maxPerSec * options.messageBytes;
+  const next = failing === undefined ? 'no probe failed within the budget (the limit is higher)' : `${formatRate(failing.offeredPerSec)} msg/s failed (${failing.reasons.map((reason) => reason.split(':')[0]).join(', ')})`;
+  const by = limitedBy === 'generator' ? ' — the limit is the load generator, not the server' : '';
+  return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytesPerSec(bytes)}) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
+}
+
+function formatBytesPerSec(bytes: number): string {
+  return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB/s` : `${(bytes / 1024).toFixed(1)} KiB/s`;
+}
