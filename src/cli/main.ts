@@ -2,6 +2,7 @@
 import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../tool-info.js';
+import { compareCommand } from './commands/compare-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { processOutput } from './output.js';
@@ -12,6 +13,7 @@ const USAGE = `wsbench ${TOOL_VERSION} — how much a WebSocket server can carry
 Usage: wsbench <command> [options]      (wsbench <command> --help for its options)
 
   run        one scenario against a target (default: the gobwas/ws fixture)
+  compare    A/B comparison of two targets (git refs or knob variants), with a verdict
   report     HTML and Markdown from a result JSON (run, ramp or compare)
 
 Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
@@ -22,6 +24,7 @@ type Command = (args: string[], output: CommandOutput) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  compare: compareCommand,
   report: reportCommand,
 };
 

@@ -22,7 +22,7 @@ export interface MetricComparison {
   changePercent: number | null;
   ciLowPercent: number | null;
   ciHighPercent: number | null;
-  /** Ratio metrics: two-sided, H0 no change. Errors: one-sided, H1 B's error rate is higher. */
+  /** One-sided, H1 "B is worse": ratio metrics from the paired t-test, errors from the permutation test. */
   pValue: number | null;
   /** Wilcoxon signed-rank exact two-sided p, a distribution-free check shown beside the t-test; never decides. */
   signedRankPValue: number | null;

@@ -46,7 +46,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     `Stage ${stage.stage} of ${stage.stages}: ${stage.usablePairs} of ${stage.scheduledPairs} pairs usable, ` +
       `FAIL needs p < ${stage.stageAlpha} (alpha ${comparison.alpha} split over ${stage.stages} stage(s)) and a change beyond the gate; ` +
       `PASS needs the whole ${ci}% interval inside the gate.`,
-    'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials. Error rate: change in percentage points, ' +
+    'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials, p one-sided (H1: B is worse). Error rate: change in percentage points, ' +
       'one-sided permutation test over trials.',
   ];
   if (comparison.excluded.length > 0) {

@@ -104,11 +104,15 @@ function judgeRatioMetric(
   const lowerIsWorse = GATE_DIRECTION[metric] === 'lower-is-worse';
   const beyondGate = lowerIsWorse ? estimate.changePercent < gate : estimate.changePercent > gate;
   const intervalClear = lowerIsWorse ? estimate.ciLowPercent > gate : estimate.ciHighPercent < gate;
+  // FAIL is one-directional (B worse), so its test is one-sided: H1 "B is worse than A". Under no change
+  // it FAILs with probability alpha at most, exactly as the two-sided test did, with twice the power.
+  const worse = lowerIsWorse ? estimate.changePercent < 0 : estimate.changePercent > 0;
+  const pWorse = worse ? estimate.pValue / 2 : 1 - estimate.pValue / 2;
   const ci = `${Math.round(options.confidence * 100)}% CI ${formatSignedPercent(estimate.ciLowPercent)} to ${formatSignedPercent(estimate.ciHighPercent)}`;
-  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, ${formatPEquals(estimate.pValue)})`;
+  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, one-sided ${formatPEquals(pWorse)})`;
   let verdict: Verdict;
   let reason: string;
-  if (estimate.pValue < stageAlpha && beyondGate) {
+  if (pWorse < stageAlpha && beyondGate) {
     verdict = 'FAIL';
     reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${formatSignedPercent(gate, 0)} gate`;
   } else if (intervalClear) {
@@ -125,7 +129,7 @@ function judgeRatioMetric(
     changePercent: estimate.changePercent,
     ciLowPercent: estimate.ciLowPercent,
     ciHighPercent: estimate.ciHighPercent,
-    pValue: estimate.pValue,
+    pValue: pWorse,
     signedRankPValue: signedRankExactP(values.map(({ a, b }) => Math.log(b / a))),
     verdict,
     reason: reason + droppedNote,

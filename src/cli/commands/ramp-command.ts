@@ -101,7 +101,10 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
   let stepLabel: string | undefined;
   const progress = progressFor(output, values.quiet === true, () => stepLabel);
   const onEvent: RunListener = (event: RunEvent) => {
-    if (event.type === 'ramp-step') stepLabel = `step ${event.index + 1}/${event.total}`;
+    if (event.type === 'ramp-step') {
+      stepLabel = `step ${event.index + 1}/${event.total}`;
+      if (values.quiet !== true) output.stderr(`step ${event.index + 1}/${event.total}: ${formatCount(event.connections)} connections\n`);
+    }
     if (event.type === 'ramp-step-done' && values.quiet !== true) {
       progress.finish();
       output.stderr(`${describeStep(event.step, event.total)}\n`);

@@ -1,12 +1,10 @@
 import { UsageError } from '../../errors.js';
-import type { Pacer } from '../../driver/worker-protocol.js';
 import type { WsbenchError } from '../../errors.js';
 import { formatRunSummary } from '../../report/console-summary.js';
 import { writeJsonFile } from '../../report/json-result.js';
 import { writeReports } from './report-command.js';
-import { resolveRunOptions } from '../../scenario/run-options.js';
+import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_MS, DEFAULT_MESSAGE_BYTES, DEFAULT_RATE_PER_CONNECTION, DEFAULT_WARMUP_MS, resolveRunOptions } from '../../scenario/run-options.js';
 import type { RunOptions } from '../../scenario/run-options.js';
-import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { resolveTargetDefinition } from '../../target/resolve-target.js';
 import { parseTargetSpec } from '../../target/target-spec.js';
@@ -14,6 +12,7 @@ import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
+import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import { startMetricsExporter } from '../../report/metrics-exporter.js';
 import type { RunListener } from '../../run/run-events.js';
 
@@ -26,15 +25,8 @@ the server's CPU and memory.
   --target SPEC        NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)
   --url URL            load a server that is already running instead
   --scenario NAME      name for the result (default: <connections>c-<rate>r-<size>b)
-  --connections N      concurrent connections (default 100)
-  --rate R             messages per second per connection (default 10)
-  --size BYTES         message size, e.g. 256, 1KB, 4KiB (default 256)
-  --duration D         total load time including warm-up, e.g. 10s (default 10s)
-  --warmup D           leading part excluded from the statistics (default 2s)
-  --timeout D          a message not echoed within this counts as timed out (default 5s)
-  --workers N          driver processes (default: planned from connections and the fd limit)
-  --pacer precise|timer  how the driver wakes for due sends: a helper thread (sub-ms send lag,
-                       the default) or Node's 1 ms timers (less CPU per message)
+${LOAD_FLAGS_USAGE}
+                       (defaults: ${DEFAULT_CONNECTIONS} connections × ${DEFAULT_RATE_PER_CONNECTION} msg/s × ${DEFAULT_MESSAGE_BYTES} B for ${DEFAULT_DURATION_MS / 1000} s, ${DEFAULT_WARMUP_MS / 1000} s warm-up)
   --json FILE          write the result JSON (written even when the run fails part way)
   --html FILE          write a self-contained HTML report with charts
   --md FILE            write a Markdown report (for PR comments and job summaries)
@@ -47,14 +39,7 @@ const RUN_FLAGS = {
   target: { type: 'string' },
   url: { type: 'string' },
   scenario: { type: 'string' },
-  connections: { type: 'string' },
-  rate: { type: 'string' },
-  size: { type: 'string' },
-  duration: { type: 'string' },
-  warmup: { type: 'string' },
-  timeout: { type: 'string' },
-  workers: { type: 'string' },
-  pacer: { type: 'string' },
+  ...LOAD_FLAGS,
   json: { type: 'string' },
   'metrics-port': { type: 'string' },
   html: { type: 'string' },
@@ -70,11 +55,6 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65_535) throw new UsageError('INVALID_METRICS_PORT', `Expected --metrics-port to be a TCP port (0–65535, 0 = any free port); got ${JSON.stringify(value)}`);
   return port;
-}
-
-function parsePacer(value: string): Pacer {
-  if (value !== 'precise' && value !== 'timer') throw new UsageError('INVALID_PACER', `Expected --pacer to be precise or timer; got ${JSON.stringify(value)}`);
-  return value;
 }
 
 export async function runCommand(args: string[], output: CommandOutput): Promise<number> {
@@ -98,14 +78,7 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     ...(target === undefined ? {} : { target }),
     ...(values.url === undefined ? {} : { url: values.url }),
     ...(values.scenario === undefined ? {} : { scenarioName: values.scenario }),
-    ...(values.connections === undefined ? {} : { connections: parsePositiveInteger(values.connections, '--connections') }),
-    ...(values.rate === undefined ? {} : { ratePerConnection: parsePositiveNumber(values.rate, '--rate') }),
-    ...(values.size === undefined ? {} : { messageBytes: parseBytes(values.size, '--size') }),
-    ...(values.duration === undefined ? {} : { durationMs: parseDurationMs(values.duration, '--duration') }),
-    ...(values.warmup === undefined ? {} : { warmupMs: parseDurationMs(values.warmup, '--warmup') }),
-    ...(values.timeout === undefined ? {} : { messageTimeoutMs: parseDurationMs(values.timeout, '--timeout') }),
-    ...(values.workers === undefined ? {} : { workers: parsePositiveInteger(values.workers, '--workers') }),
-    ...(values.pacer === undefined ? {} : { pacer: parsePacer(values.pacer) }),
+    ...parseLoadFlags(values),
   };
 
   const progress = progressFor(output, values.quiet === true);

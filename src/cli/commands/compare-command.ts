@@ -1,0 +1,150 @@
+import { GateFailure, InfrastructureError, UsageError } from '../../errors.js';
+import type { WsbenchError } from '../../errors.js';
+import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '../../compare/run-comparison.js';
+import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
+import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
+import { writeJsonFile } from '../../report/json-result.js';
+import { formatMs, formatRate } from '../../report/format-numbers.js';
+import { resolveRunOptions } from '../../scenario/run-options.js';
+import { parseDurationMs, parsePositiveInteger } from '../../scenario/units.js';
+import { resolveTargetAtRevision } from '../../target/resolve-target.js';
+import type { TargetDefinition } from '../../target/target-definition.js';
+import { parseTargetSpec } from '../../target/target-spec.js';
+import { abortOnInterrupt } from '../interrupt.js';
+import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
+import type { CommandOutput } from '../output.js';
+import { parseFlags } from '../parse-flags.js';
+import { selectScenarios } from '../scenario-selection.js';
+import { writeReports } from './report-command.js';
+
+/** The seed's middle mix: what `compare` measures when no scenario is named. */
+export const DEFAULT_COMPARE_SCENARIO = 'mid-conn-mid-msg';
+
+export const COMPARE_USAGE = `Usage: wsbench compare --a SPEC --b SPEC [--scenario NAME] [options]
+
+Runs A and B interleaved (A B B A A B B A …), each trial a fresh server under the same offered load,
+then gives a verdict per metric (throughput, p50, p99, errors): FAIL only when the change is significant
+(p < 0.005) and beyond the gate, PASS when the 95% interval is within the gate, else INCONCLUSIVE
+(which runs a pre-declared second stage of pairs within --budget). Exit 1 on FAIL.
+
+  --a SPEC, --b SPEC   the arms: NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas@main vs gobwas, or
+                       gobwas:model=goroutine vs gobwas:model=epoll
+  --scenario NAME      a scenario of the config (default ${DEFAULT_COMPARE_SCENARIO})
+  --profile NAME       the profile whose scaling applies (default quick)
+  --pairs N            A/B pairs in stage 1 (default ${DEFAULT_PAIRS})
+  --budget D           most wall time stage 2 may add (default ${DEFAULT_SECOND_STAGE_BUDGET_MS / 60_000}m)
+  --config FILE        wsbench.config.ts or wsbench.yaml (default: found in the current folder, else the seed)
+${LOAD_FLAGS_USAGE}
+                       (load flags override the scenario's)
+  --json FILE          write the comparison (every trial's result included)
+  --md FILE            write the Markdown report (PR comment)
+  --html FILE          write the HTML report
+  --quiet              no per-trial progress
+`;
+
+const COMPARE_FLAGS = {
+  a: { type: 'string' },
+  b: { type: 'string' },
+  scenario: { type: 'string' },
+  profile: { type: 'string' },
+  pairs: { type: 'string' },
+  budget: { type: 'string' },
+  config: { type: 'string' },
+  ...LOAD_FLAGS,
+  json: { type: 'string' },
+  md: { type: 'string' },
+  html: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function compareCommand(args: string[], output: CommandOutput): Promise<number> {
+  const { values } = parseFlags('compare', args, COMPARE_FLAGS);
+  if (values.help === true) {
+    output.stdout(COMPARE_USAGE);
+    return 0;
+  }
+  if (values.a === undefined || values.b === undefined) {
+    throw new UsageError('MISSING_ARMS', 'wsbench compare needs both --a SPEC and --b SPEC, e.g. --a gobwas:model=goroutine --b gobwas:model=epoll. See wsbench compare --help');
+  }
+  const pairs = values.pairs === undefined ? DEFAULT_PAIRS : parsePositiveInteger(values.pairs, '--pairs');
+  if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected --pairs to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}`);
+  const budgetMs = values.budget === undefined ? DEFAULT_SECOND_STAGE_BUDGET_MS : parseDurationMs(values.budget, '--budget');
+  const overrides = parseLoadFlags(values);
+  const specA = parseTargetSpec(values.a, '--a');
+  const specB = parseTargetSpec(values.b, '--b');
+
+  const { loaded, scenarios } = await selectScenarios({
+    ...(values.config === undefined ? {} : { configFile: values.config }),
+    profile: values.profile ?? 'quick',
+    glob: values.scenario ?? DEFAULT_COMPARE_SCENARIO,
+  });
+  const planned = scenarios.find((scenario) => scenario.name === (values.scenario ?? DEFAULT_COMPARE_SCENARIO)) ?? scenarios[0]!;
+  if (scenarios.length > 1 && values.scenario !== undefined && planned.name !== values.scenario) {
+    throw new UsageError('AMBIGUOUS_SCENARIO', `--scenario ${values.scenario} matches ${scenarios.length} scenarios (${scenarios.map((s) => s.name).join(', ')}); compare runs one: name it exactly`);
+  }
+  if (planned.skipReason !== undefined && overrides.connections === undefined) {
+    throw new UsageError('SCENARIO_TOO_BIG', `Scenario ${planned.name} cannot run on this machine: ${planned.skipReason}`);
+  }
+  const arm = async (spec: ReturnType<typeof parseTargetSpec>): Promise<ComparisonArm> => {
+    const { definition, commit } = await resolveTargetAtRevision(spec, loaded.targets);
+    return { spec, definition: definition as TargetDefinition, ...(commit === undefined ? {} : { commit }) };
+  };
+  const [a, b] = [await arm(specA), await arm(specB)];
+  const scenario = resolveRunOptions({ ...planned.options, ...overrides, scenarioName: planned.name });
+
+  const quiet = values.quiet === true;
+  if (!quiet) {
+    output.stderr(
+      `comparing A ${specA.text}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`} vs B ${specB.text}${b.commit === undefined ? '' : ` (${b.commit.slice(0, 12)})`} on ${planned.name}: ` +
+        `${scenario.connections} connections × ${scenario.ratePerConnection} msg/s × ${scenario.messageBytes} B, ${scenario.durationMs / 1000} s per trial, ${pairs} pairs` +
+        (planned.scaling === undefined ? '' : ` (${planned.scaling.note})`) +
+        '\n',
+    );
+  }
+  const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: finishing the current trial\'s bookkeeping and writing what was measured\n'));
+  let outcome;
+  try {
+    outcome = await runComparison({
+      scenario,
+      a,
+      b,
+      pairs,
+      compare: { tolerancePercent: planned.gates },
+      secondStageBudgetMs: budgetMs,
+      signal: interrupt.signal,
+      ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, specA.text, specB.text, output) }),
+    });
+  } finally {
+    interrupt.dispose();
+  }
+  const { report } = outcome;
+  if (values.json !== undefined) writeJsonFile(values.json, report);
+  const written = writeReports(report, { ...(values.md === undefined ? {} : { md: values.md }), ...(values.html === undefined ? {} : { html: values.html }) });
+  output.stdout(`${renderComparisonMarkdown(report.comparison)}\n`);
+  for (const file of [...(values.json === undefined ? [] : [values.json]), ...written]) output.stdout(`written ${file}\n`);
+  const failure: WsbenchError | undefined = outcome.failure ?? verdictFailure(report.comparison.verdict, report.trials);
+  if (failure !== undefined) throw failure;
+  return 0;
+}
+
+function reportTrial(event: TrialEvent, specA: string, specB: string, output: CommandOutput): void {
+  const label = `trial ${event.index + 1}/${event.total}${event.stage === 2 ? ' (stage 2)' : ''} ${event.arm.toUpperCase()} ${event.arm === 'a' ? specA : specB}`;
+  if (event.type === 'trial-start' || event.result === undefined) return;
+  const result = event.result;
+  const latency = result.latencyMs === null ? 'no latency' : `p50 ${formatMs(result.latencyMs.p50)} p99 ${formatMs(result.latencyMs.p99)}`;
+  const errors = result.connections.failed + result.connections.dropped + result.messages.timedOut;
+  output.stderr(`${label}: ${formatRate(result.throughput.achievedPerSec)} of ${formatRate(result.throughput.offeredPerSec)}, ${latency}, ${errors} errors, ${result.status}${result.generator.saturated ? ' (generator saturated: excluded)' : ''}\n`);
+}
+
+/** FAIL exits 1; a head arm that crashed where the base did not is a regression too, whatever the statistics say. */
+function verdictFailure(verdict: string, trials: Array<{ arm: 'a' | 'b'; result: { error?: { code: string } } }>): WsbenchError | undefined {
+  const crashes = (arm: 'a' | 'b') => trials.filter((trial) => trial.arm === arm && trial.result.error?.code === 'TARGET_CRASHED').length;
+  if (crashes('b') > 0 && crashes('a') === 0) {
+    return new GateFailure('HEAD_CRASHED', `B crashed in ${crashes('b')} of ${trials.filter((trial) => trial.arm === 'b').length} trials and A never did: that is a regression`);
+  }
+  if (verdict === 'FAIL') return new GateFailure('REGRESSION', 'Verdict FAIL: B is significantly worse than A beyond the gate (see the table above)');
+  const usable = trials.filter((trial) => trial.result.error === undefined).length;
+  if (usable < 4) return new InfrastructureError('TOO_FEW_USABLE_TRIALS', `Only ${usable} of ${trials.length} trials completed without errors or saturation: no verdict can be trusted`);
+  return undefined;
+}
