@@ -22,6 +22,8 @@ import type { ServerDeath } from './stop-criteria.js';
 /** Slack on top of a step's hold and message timeout before the step counts as stuck. */
 export const STEP_WATCHDOG_SLACK_MS = 30_000;
 /** Opening one step's connections may take this long per 1K connections (bounded handshakes). */
+/** A hold overrunning by more than the message timeout plus this is stopped (the driver fell behind). */
+export const STEP_OVERRUN_MS = 10_000;
 export const OPEN_WATCHDOG_MS_PER_1K = 5_000;
 export const OPEN_WATCHDOG_MIN_MS = 60_000;
 
@@ -73,6 +75,8 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
       let phase: PhaseSummary | undefined;
       let stepDeath: ServerDeath | undefined;
       let windowFromMs = session.elapsedMs();
+      let overran = false;
+      let stepError: unknown;
       try {
         const toOpen = connections - open.established;
         if (toOpen > 0) {
@@ -99,7 +103,13 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
           warmupMs: options.warmupMs,
           ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
         });
-        const guard = watchdog(options.holdMs + (options.messageTimeoutMs ?? 5_000) + STEP_WATCHDOG_SLACK_MS, `Step ${index + 1} (${connections} connections)`);
+        // A step that overruns its hold means the driver fell behind: tell it to stop, keep what it measured.
+        const overrunMs = overrunAfterMs(options);
+        const overrun = setTimeout(() => {
+          overran = true;
+          driver.interrupt();
+        }, overrunMs);
+        const guard = watchdog(overrunMs + STEP_WATCHDOG_SLACK_MS, `Step ${index + 1} (${connections} connections)`);
         try {
           phase = await Promise.race([phaseRun, session.broken, guard.promise]);
         } catch (error) {
@@ -107,17 +117,18 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
           phase = await Promise.race([phaseRun.catch(() => undefined), guard.promise.catch(() => undefined)]);
           throw error;
         } finally {
+          clearTimeout(overrun);
           guard.cancel();
         }
         // A target that died in the last moments of the hold still died at this step.
         if (session.target?.hasExited === true) await Promise.race([session.broken, new Promise((resolve) => setTimeout(resolve, 100))]);
       } catch (error) {
-        if (!(error instanceof TargetDiedError)) throw error;
-        stepDeath = { description: `${describeExit(error.exit)}${error.exit.signal === 'SIGKILL' ? ' (likely the OOM killer)' : ''}` };
-        death = { step: index, connections, description: stepDeath.description, logTail: [...error.logTail] };
-        firstLimit = { criterion: 'server-died', step: index, detail: '', exit: { signal: error.exit.signal, description: describeExit(error.exit) } };
+        if (!(error instanceof TargetDiedError)) stepError = error;
+        else stepDeath = { description: `${describeExit(error.exit)}${error.exit.signal === 'SIGKILL' ? ' (likely the OOM killer)' : ''}` };
+        if (stepDeath !== undefined) death = { step: index, connections, description: stepDeath.description, logTail: error instanceof TargetDiedError ? [...error.logTail] : [] };
+        if (error instanceof TargetDiedError) firstLimit = { criterion: 'server-died', step: index, detail: '', exit: { signal: error.exit.signal, description: describeExit(error.exit) } };
       }
-      if (stepDeath === undefined) await session.sampleNow();
+      if (stepDeath === undefined && stepError === undefined) await session.sampleNow();
       const samples = (session.sampler?.samples ?? []).filter((sample: ServerSample) => sample.elapsedMs > windowFromMs);
       const step = buildRampStep({
         index,
@@ -136,6 +147,15 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
       });
       phase?.rtt.destroy?.();
       if (opened !== undefined) open = { established: open.established + opened.established, heapUsedBytes: opened.heapUsedBytes, rssBytes: opened.rssBytes };
+      if (overran) {
+        step.generator.saturated = true;
+        step.generator.saturationReasons = [...(step.generator.saturationReasons ?? []), `the step overran its ${options.holdMs / 1000} s hold by more than ${(overrunAfterMs(options) - options.holdMs) / 1000} s: the driver could not keep this schedule and was stopped`];
+      }
+      if (stepError !== undefined) {
+        // Keep the partial step (open time, driver memory) in the result, then fail.
+        steps.push(step);
+        throw stepError;
+      }
       const findings = evaluateStopCriteria(step, steps.at(-1), options.criteria, stepDeath);
       step.stopReasons = findings.map((finding) => `${finding.criterion}: ${finding.detail}`);
       step.stopCriteria = findings.map((finding) => finding.criterion);
@@ -179,6 +199,10 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
     timeline,
   };
   return { result, failure };
+}
+
+function overrunAfterMs(options: ResolvedRampOptions): number {
+  return options.holdMs + (options.messageTimeoutMs ?? 5_000) + STEP_OVERRUN_MS;
 }
 
 function describeFailure(failure: WsbenchError): NonNullable<RunResult['error']> {

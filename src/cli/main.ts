@@ -2,6 +2,8 @@
 import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../tool-info.js';
+import { baselineCommand } from './commands/baseline-command.js';
+import { benchCommand } from './commands/bench-command.js';
 import { compareCommand } from './commands/compare-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -13,7 +15,9 @@ const USAGE = `wsbench ${TOOL_VERSION} — how much a WebSocket server can carry
 Usage: wsbench <command> [options]      (wsbench <command> --help for its options)
 
   run        one scenario against a target (default: the gobwas/ws fixture)
+  bench      the scenario matrix, each scenario judged against its baseline (npm run bench)
   compare    A/B comparison of two targets (git refs or knob variants), with a verdict
+  baseline   record baselines at this commit (release tags) or show them
   report     HTML and Markdown from a result JSON (run, ramp or compare)
 
 Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
@@ -24,7 +28,9 @@ type Command = (args: string[], output: CommandOutput) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  bench: benchCommand,
   compare: compareCommand,
+  baseline: baselineCommand,
   report: reportCommand,
 };
 

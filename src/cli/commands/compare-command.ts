@@ -14,7 +14,7 @@ import { abortOnInterrupt } from '../interrupt.js';
 import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
-import { selectScenarios } from '../scenario-selection.js';
+import { selectScenarios } from '../../scenario/select-scenarios.js';
 import { writeReports } from './report-command.js';
 
 /** The seed's middle mix: what `compare` measures when no scenario is named. */

@@ -1,8 +1,8 @@
 import { readMachineLimits } from '../capacity/preflight.js';
-import { loadConfig } from '../scenario/load-config.js';
-import type { LoadedConfig } from '../scenario/load-config.js';
-import { planScenarios } from '../scenario/matrix.js';
-import type { PlannedScenario } from '../scenario/matrix.js';
+import { loadConfig } from './load-config.js';
+import type { LoadedConfig } from './load-config.js';
+import { planScenarios } from './matrix.js';
+import type { PlannedScenario } from './matrix.js';
 
 export interface ScenarioSelection {
   loaded: LoadedConfig;

@@ -1,0 +1,133 @@
+import { InfrastructureError, InterruptedError, UsageError } from '../../errors.js';
+import { BASELINE_SCHEMA_VERSION, DEFAULT_BASELINES_DIR, listBaselines, writeBaseline } from '../../compare/baseline-store.js';
+import type { Baseline } from '../../compare/baseline-store.js';
+import { summarizeTrial } from '../../compare/trial-summary.js';
+import { describeEnvironment } from '../../metrics/environment.js';
+import { formatMs, formatRate } from '../../report/format-numbers.js';
+import { readGitInfo } from '../../run/git-info.js';
+import { runScenario } from '../../run/run-scenario.js';
+import { matchesPattern } from '../../scenario/matrix.js';
+import { resolveRunOptions } from '../../scenario/run-options.js';
+import { parsePositiveInteger } from '../../scenario/units.js';
+import { resolveTargetDefinition } from '../../target/resolve-target.js';
+import { parseTargetSpec } from '../../target/target-spec.js';
+import { TOOL_NAME, TOOL_VERSION } from '../../tool-info.js';
+import { abortOnInterrupt } from '../interrupt.js';
+import type { CommandOutput } from '../output.js';
+import { parseFlags } from '../parse-flags.js';
+import { selectScenarios } from '../../scenario/select-scenarios.js';
+
+export const DEFAULT_BASELINE_TRIALS = 5;
+
+export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
+
+  record   measure each scenario of a profile at this commit (fresh server per trial) and write one file
+           per target × scenario × commit: baselines/<target>/<scenario>/<commit>.json. Run on release tags.
+  show     list the recorded baselines, their commit, tag, machine fingerprint and medians.
+
+  --profile NAME       quick or full (default quick)
+  --scenario GLOB      only scenarios whose name or tag matches
+  --target SPEC        only scenarios of this target (show), or record this target instead of the scenario's
+  --trials N           trials per scenario (record; default ${DEFAULT_BASELINE_TRIALS})
+  --tag TAG            the release tag to note in the files (default: the tag at HEAD, if any)
+  --allow-dirty        record from a working tree with uncommitted changes (the commit would not describe it)
+  --dir DIR            where baselines live (default ${DEFAULT_BASELINES_DIR})
+  --config FILE        wsbench.config.ts or wsbench.yaml
+`;
+
+const BASELINE_FLAGS = {
+  profile: { type: 'string' },
+  scenario: { type: 'string' },
+  target: { type: 'string' },
+  trials: { type: 'string' },
+  tag: { type: 'string' },
+  'allow-dirty': { type: 'boolean' },
+  dir: { type: 'string' },
+  config: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function baselineCommand(args: string[], output: CommandOutput): Promise<number> {
+  const { values, positionals } = parseFlags('baseline', args, BASELINE_FLAGS, { positionals: 1 });
+  if (values.help === true) {
+    output.stdout(BASELINE_USAGE);
+    return 0;
+  }
+  const dir = values.dir ?? DEFAULT_BASELINES_DIR;
+  const action = positionals[0];
+  if (action === 'show') return showBaselines(dir, values.target, values.scenario, output);
+  if (action !== 'record') throw new UsageError('UNKNOWN_BASELINE_ACTION', `Expected \`wsbench baseline record\` or \`wsbench baseline show\`; got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+
+  const git = await readGitInfo();
+  if (git.commit === null) throw new UsageError('NOT_A_GIT_REPOSITORY', 'wsbench baseline record names files by commit: run it inside a git repository');
+  if (git.dirty === true && values['allow-dirty'] !== true) {
+    throw new UsageError('DIRTY_TREE', `The working tree has uncommitted changes, so commit ${git.commit.slice(0, 12)} would not describe what was measured; commit them, or pass --allow-dirty`);
+  }
+  const trials = values.trials === undefined ? DEFAULT_BASELINE_TRIALS : parsePositiveInteger(values.trials, '--trials');
+  const profile = values.profile ?? 'quick';
+  const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
+  const env = describeEnvironment(TOOL_VERSION);
+  const tag = values.tag ?? (git.ref !== null && /^v\d/.test(git.ref) ? git.ref : null);
+  const interrupt = abortOnInterrupt();
+  try {
+    for (const planned of scenarios) {
+      if (planned.skipReason !== undefined) {
+        output.stderr(`${planned.name}: skipped, ${planned.skipReason}\n`);
+        continue;
+      }
+      const spec = parseTargetSpec(values.target ?? planned.target);
+      const definition = resolveTargetDefinition(spec, loaded.targets);
+      const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
+      const recorded: Baseline['trials'] = [];
+      for (let index = 0; index < trials; index++) {
+        const { result, failure } = await runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal });
+        if (failure instanceof InterruptedError) throw failure;
+        if (failure !== undefined) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
+        recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
+        output.stderr(`${planned.name} trial ${index + 1}/${trials}: ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}\n`);
+      }
+      const file = writeBaseline(dir, {
+        schemaVersion: BASELINE_SCHEMA_VERSION,
+        kind: 'baseline',
+        target: spec.text,
+        scenario: planned.name,
+        load: { connections: options.connections, ratePerConnection: options.ratePerConnection, messageBytes: options.messageBytes, durationMs: options.durationMs, warmupMs: options.warmupMs },
+        commit: git.commit,
+        tag,
+        recordedAt: new Date().toISOString(),
+        env,
+        tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        trials: recorded,
+      });
+      output.stdout(`recorded ${file}\n`);
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  return 0;
+}
+
+function showBaselines(dir: string, target: string | undefined, scenarioGlob: string | undefined, output: CommandOutput): number {
+  const fingerprint = describeEnvironment(TOOL_VERSION).fingerprint;
+  const entries = listBaselines(dir).filter(({ baseline }) => (target === undefined || baseline?.target === target) && (scenarioGlob === undefined || baseline === undefined || matchesPattern(scenarioGlob, baseline.scenario, [])));
+  if (entries.length === 0) {
+    output.stdout(`no baselines in ${dir}/${target === undefined ? '' : ` for ${target}`} (record some with \`wsbench baseline record\`)\n`);
+    return 0;
+  }
+  output.stdout(`this machine's fingerprint: ${fingerprint}\n`);
+  for (const { file, baseline, problem } of entries) {
+    if (baseline === undefined) {
+      output.stdout(`${file}: CORRUPT — ${problem}\n`);
+      continue;
+    }
+    const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+    const throughput = medianOf(baseline.trials.map((trial) => trial.summary.achievedPerSec));
+    const p99 = medianOf(baseline.trials.flatMap((trial) => (trial.summary.p99Ms === null ? [] : [trial.summary.p99Ms])));
+    output.stdout(
+      `${baseline.target} · ${baseline.scenario} · ${baseline.commit.slice(0, 12)}${baseline.tag === null ? '' : ` (${baseline.tag})`} · ${baseline.recordedAt.slice(0, 19)} · ` +
+        `${baseline.trials.length} trials · median ${formatRate(throughput)}, p99 ${formatMs(p99)} · fingerprint ${baseline.env.fingerprint}${baseline.env.fingerprint === fingerprint ? ' (this machine)' : ''}\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
+import { benchScenario } from '../../compare/bench-scenario.js';
+import type { BaselineMode, BenchOutcome } from '../../compare/bench-scenario.js';
+import { DEFAULT_BASELINES_DIR } from '../../compare/baseline-store.js';
+import type { TrialEvent } from '../../compare/run-comparison.js';
+import { renderBenchSummaryMarkdown } from '../../report/bench-summary.js';
+import { formatMs, formatRate } from '../../report/format-numbers.js';
+import { writeJsonFile } from '../../report/json-result.js';
+import { parsePositiveInteger } from '../../scenario/units.js';
+import { abortOnInterrupt } from '../interrupt.js';
+import type { CommandOutput } from '../output.js';
+import { parseFlags } from '../parse-flags.js';
+import { selectScenarios } from '../../scenario/select-scenarios.js';
+import { writeReports } from './report-command.js';
+import { writeFileSync, mkdirSync } from 'node:fs';
+
+export const BENCH_USAGE = `Usage: wsbench bench [--profile quick|full] [--scenario GLOB] [options]
+
+Runs the scenario matrix (the seed's plan, or your config's) and judges each scenario against its baseline:
+  --baseline REF       A/B in this job against the target built at git REF (e.g. the PR's merge-base)
+  (default)            the newest recorded baseline in baselines/ with this machine's fingerprint and the
+                       same load; without one, each scenario is measured once and reported as NO BASELINE
+Exit 1 when any scenario FAILs; results are written as each scenario ends.
+
+  --profile NAME       quick (what a PR runs) or full (default quick)
+  --scenario GLOB      only scenarios whose name or tag matches (* and ?)
+  --pairs N            A/B pairs per scenario (default: the profile's, else 5)
+  --baselines-dir DIR  where recorded baselines live (default baselines)
+  --config FILE        wsbench.config.ts or wsbench.yaml
+  --out DIR            per-scenario JSON and HTML (default results/bench)
+  --md FILE            the summary table and each scenario's verdict, for PR comments
+  --html FILE          an index page linking each scenario's HTML report
+  --quiet              no per-trial progress
+`;
+
+const BENCH_FLAGS = {
+  profile: { type: 'string' },
+  scenario: { type: 'string' },
+  pairs: { type: 'string' },
+  baseline: { type: 'string' },
+  'baselines-dir': { type: 'string' },
+  config: { type: 'string' },
+  out: { type: 'string' },
+  md: { type: 'string' },
+  html: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function benchCommand(args: string[], output: CommandOutput): Promise<number> {
+  const { values } = parseFlags('bench', args, BENCH_FLAGS);
+  if (values.help === true) {
+    output.stdout(BENCH_USAGE);
+    return 0;
+  }
+  const profile = values.profile ?? 'quick';
+  const pairs = values.pairs === undefined ? undefined : parsePositiveInteger(values.pairs, '--pairs');
+  const outDir = values.out ?? path.join('results', 'bench');
+  const mode: BaselineMode = values.baseline !== undefined ? { kind: 'ref', ref: values.baseline } : { kind: 'stored', dir: values['baselines-dir'] ?? DEFAULT_BASELINES_DIR };
+  const against = mode.kind === 'ref' ? `A/B against ${mode.ref}` : `against recorded baselines in ${mode.dir}/`;
+  const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
+  const quiet = values.quiet === true;
+  if (!quiet) output.stderr(`bench: profile ${profile}, ${scenarios.length} scenario(s), ${against}\n`);
+
+  const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: writing what was measured\n'));
+  const outcomes: BenchOutcome[] = [];
+  try {
+    for (const [position, planned] of scenarios.entries()) {
+      if (!quiet) output.stderr(`[${position + 1}/${scenarios.length}] ${planned.name}${planned.scaling === undefined ? '' : ` (${planned.scaling.note})`}\n`);
+      const outcome = await benchScenario(planned, {
+        targets: loaded.targets,
+        mode,
+        ...(pairs === undefined ? {} : { pairs }),
+        signal: interrupt.signal,
+        ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, output) }),
+      });
+      outcomes.push(outcome);
+      // Written as soon as the scenario ends: a later failure must not lose it.
+      const report = outcome.comparison ?? outcome.run;
+      if (report !== undefined) {
+        writeJsonFile(path.join(outDir, `${planned.name}.json`), report);
+        writeReports(report, { html: path.join(outDir, `${planned.name}.html`) });
+      }
+      if (!quiet) output.stderr(`  → ${outcome.verdict}: ${outcome.message.split('\n')[0]}\n`);
+      if (outcome.failure instanceof InterruptedError) break;
+    }
+  } finally {
+    interrupt.dispose();
+  }
+  const summary = renderBenchSummaryMarkdown(outcomes, { profile, against });
+  writeJsonFile(path.join(outDir, 'summary.json'), outcomes.map(({ comparison: _comparison, run: _run, failure, ...rest }) => ({ ...rest, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) })));
+  if (values.md !== undefined) writeText(values.md, summary + detailsMarkdown(outcomes));
+  if (values.html !== undefined) writeText(values.html, indexHtml(outcomes, path.relative(path.dirname(path.resolve(values.html)), path.resolve(outDir))));
+  output.stdout(summary);
+
+  const interrupted = outcomes.find((outcome) => outcome.failure instanceof InterruptedError);
+  if (interrupted?.failure !== undefined) throw interrupted.failure;
+  if (outcomes.some((outcome) => outcome.verdict === 'FAIL')) throw new GateFailure('REGRESSION', `${outcomes.filter((o) => o.verdict === 'FAIL').map((o) => o.scenario).join(', ')} regressed (see the table above)`);
+  const broken = outcomes.filter((outcome) => outcome.verdict === 'ERROR');
+  if (broken.length > 0) throw new InfrastructureError('BENCH_ERRORS', `${broken.length} scenario(s) could not be measured: ${broken.map((o) => `${o.scenario} (${o.message})`).join('; ')}`);
+  return 0;
+}
+
+function reportTrial(event: TrialEvent, output: CommandOutput): void {
+  if (event.type !== 'trial-end' || event.result === undefined) return;
+  const result = event.result;
+  const latency = result.latencyMs === null ? 'no latency' : `p99 ${formatMs(result.latencyMs.p99)}`;
+  output.stderr(`  trial ${event.index + 1}/${event.total} ${event.arm.toUpperCase()}: ${formatRate(result.throughput.achievedPerSec)}, ${latency}, ${result.status}\n`);
+}
+
+function detailsMarkdown(outcomes: readonly BenchOutcome[]): string {
+  const details = outcomes
+    .filter((outcome) => outcome.comparison !== undefined)
+    .map((outcome) => `<details><summary>${outcome.scenario}: ${outcome.verdict}</summary>\n\n${outcome.message.replaceAll('\n', ' ')}\n\n</details>`);
+  return details.length === 0 ? '' : `\n${details.join('\n')}\n`;
+}
+
+function indexHtml(outcomes: readonly BenchOutcome[], outRelative: string): string {
+  const escape = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  const rows = outcomes
+    .map((outcome) => {
+      const link = outcome.comparison !== undefined || outcome.run !== undefined ? `<a href="${escape(path.posix.join(outRelative.split(path.sep).join('/'), `${outcome.scenario}.html`))}">${escape(outcome.scenario)}</a>` : escape(outcome.scenario);
+      return `<tr><td>${link}</td><td class="${outcome.verdict.replace(' ', '-')}">${outcome.verdict}</td><td>${escape(outcome.message)}</td></tr>`;
+    })
+    .join('\n');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>wsbench bench</title><style>body{font:14px system-ui,sans-serif;margin:2em}td{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}.FAIL{color:#b00;font-weight:bold}.PASS{color:#070}</style></head><body><h1>wsbench bench</h1><table><tr><th>scenario</th><th>verdict</th><th>why</th></tr>\n${rows}\n</table></body></html>\n`;
+}
+
+function writeText(file: string, text: string): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, text);
+}

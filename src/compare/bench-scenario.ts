@@ -1,0 +1,168 @@
+import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
+import type { ComparisonReport } from '../report/comparison-report.js';
+import type { RunListener } from '../run/run-events.js';
+import { runScenario } from '../run/run-scenario.js';
+import type { RunResult } from '../run/run-result.js';
+import { describeEnvironment } from '../metrics/environment.js';
+import type { PlannedScenario } from '../scenario/matrix.js';
+import { resolveRunOptions } from '../scenario/run-options.js';
+import type { ResolvedRunOptions } from '../scenario/run-options.js';
+import { resolveTargetAtRevision } from '../target/resolve-target.js';
+import type { TargetDefinition } from '../target/target-definition.js';
+import { parseTargetSpec } from '../target/target-spec.js';
+import { TOOL_VERSION } from '../tool-info.js';
+import { findBaseline } from './baseline-store.js';
+import type { Baseline } from './baseline-store.js';
+import type { Verdict } from './comparison.js';
+import { DEFAULT_PAIRS, runComparison } from './run-comparison.js';
+import type { TrialEvent } from './run-comparison.js';
+import { summarizeTrial } from './trial-summary.js';
+import type { TrialSummary } from './trial-summary.js';
+import { compareTrials } from './verdict.js';
+
+/** What a benchmark scenario is compared against. */
+export type BaselineMode =
+  /** A/B in this job: the target built at a git ref (worktree) vs the working tree. */
+  | { kind: 'ref'; ref: string }
+  /** The newest recorded baseline with an identical environment fingerprint and load, when there is one. */
+  | { kind: 'stored'; dir: string }
+  | { kind: 'none' };
+
+export type BenchVerdict = Verdict | 'NO BASELINE' | 'SKIPPED' | 'ERROR';
+
+export interface BenchOutcome {
+  scenario: string;
+  verdict: BenchVerdict;
+  /** One line: why this verdict. */
+  message: string;
+  comparison?: ComparisonReport;
+  /** The single run made when there was no baseline to compare with. */
+  run?: RunResult;
+  /** Worst error rate of the head arm against the scenario's budget; null when nothing ran or there is no budget. */
+  errorBudgetHeld: boolean | null;
+  /**
+   * Whether the generator saturated in most head trials, so the verdict rests on too few trials to trust
+   * (a saturated trial's latencies describe the driver, not the server; single ones are excluded from pairs).
+   */
+  generatorSaturated: boolean;
+  failure?: WsbenchError;
+}
+
+export interface BenchScenarioContext {
+  targets?: Record<string, TargetDefinition>;
+  mode: BaselineMode;
+  pairs?: number;
+  signal?: AbortSignal;
+  onTrial?: (event: TrialEvent) => void;
+  onEvent?: RunListener;
+}
+
+/** One scenario of the matrix, measured and judged against its baseline. */
+export async function benchScenario(planned: PlannedScenario, context: BenchScenarioContext): Promise<BenchOutcome> {
+  const base = { scenario: planned.name, generatorSaturated: false, errorBudgetHeld: null };
+  if (planned.skipReason !== undefined) return { ...base, verdict: 'SKIPPED', message: `skipped: ${planned.skipReason}` };
+  const spec = parseTargetSpec(planned.target);
+  const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
+  const pairs = context.pairs ?? planned.pairs ?? DEFAULT_PAIRS;
+  const passthrough = { ...(context.signal === undefined ? {} : { signal: context.signal }), ...(context.onEvent === undefined ? {} : { onEvent: context.onEvent }) };
+
+  if (context.mode.kind === 'ref') {
+    const baseSpec = parseTargetSpec(`${spec.name}@${context.mode.ref}${planned.target.slice(spec.name.length)}`);
+    const [a, b] = await Promise.all([resolveTargetAtRevision(baseSpec, context.targets), resolveTargetAtRevision(spec, context.targets)]);
+    const { report, failure } = await runComparison({
+      scenario: options,
+      a: { spec: baseSpec, definition: a.definition, ...(a.commit === undefined ? {} : { commit: a.commit }) },
+      b: { spec, definition: b.definition },
+      pairs,
+      compare: { tolerancePercent: planned.gates },
+      ...(context.onTrial === undefined ? {} : { onTrial: context.onTrial }),
+      ...passthrough,
+    });
+    return judged(planned, report, failure, `A/B against ${context.mode.ref}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`}`);
+  }
+
+  const { definition } = await resolveTargetAtRevision(spec, context.targets);
+  const lookup =
+    context.mode.kind === 'stored'
+      ? findBaseline(context.mode.dir, {
+          target: planned.target,
+          scenario: planned.name,
+          load: options,
+          fingerprint: describeEnvironment(TOOL_VERSION).fingerprint,
+        })
+      : ({ status: 'missing', reason: 'no baseline asked for' } as const);
+  if (lookup.status === 'found') {
+    return storedComparison(planned, options, spec, definition, lookup.baseline, lookup.file, pairs, context);
+  }
+  const { result, failure } = await runScenario({ ...options, target: spec }, { definition, ...passthrough });
+  const why = lookup.status === 'corrupt' ? `${lookup.reason} (treated as no baseline)` : lookup.reason;
+  return {
+    ...base,
+    verdict: failure === undefined ? 'NO BASELINE' : 'ERROR',
+    message: failure === undefined ? `measured once, not judged: ${why}` : `${failure.code}: ${failure.message.split('\n')[0]}`,
+    run: result,
+    errorBudgetHeld: withinBudget(planned, [summarizeTrial(result, 'b', 0)]),
+    generatorSaturated: result.generator.saturated,
+    ...(failure === undefined ? {} : { failure }),
+  };
+}
+
+/**
+ * Against a recorded baseline: fresh head trials, paired in order with the stored ones. The pairs are
+ * independent draws, not adjacent in time, so the paired test is still valid but has less power, and job-to-job
+ * drift is not cancelled: it is used only for an identical environment fingerprint, in one stage.
+ */
+async function storedComparison(
+  planned: PlannedScenario,
+  options: ResolvedRunOptions,
+  spec: ReturnType<typeof parseTargetSpec>,
+  definition: TargetDefinition,
+  baseline: Baseline,
+  file: string,
+  pairs: number,
+  context: BenchScenarioContext,
+): Promise<BenchOutcome> {
+  const count = Math.min(pairs, baseline.trials.length);
+  const summaries: TrialSummary[] = baseline.trials.slice(0, count).map((trial, k) => ({ ...trial.summary, arm: 'a', index: 2 * k }));
+  const trials: ComparisonReport['trials'] = [];
+  let failure: WsbenchError | undefined;
+  for (let k = 0; k < count; k++) {
+    context.onTrial?.({ type: 'trial-start', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1 });
+    const outcome = await runScenario({ ...options, target: spec }, { definition, ...(context.signal === undefined ? {} : { signal: context.signal }), ...(context.onEvent === undefined ? {} : { onEvent: context.onEvent }) });
+    trials.push({ arm: 'b', index: 2 * k + 1, result: outcome.result });
+    summaries.push(summarizeTrial(outcome.result, 'b', 2 * k + 1));
+    context.onTrial?.({ type: 'trial-end', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1, result: outcome.result });
+    if (outcome.failure instanceof InterruptedError) {
+      failure = outcome.failure;
+      break;
+    }
+  }
+  const comparison = compareTrials(
+    { scenario: planned.name, arms: { a: { spec: `${planned.target}@${baseline.commit.slice(0, 12)} (recorded ${baseline.recordedAt.slice(0, 10)})` }, b: { spec: planned.target } }, trials: summaries },
+    { stages: 1, tolerancePercent: planned.gates },
+  );
+  return judged(planned, { kind: 'compare', schemaVersion: 1, comparison, trials }, failure, `against the baseline in ${file}`);
+}
+
+function judged(planned: PlannedScenario, report: ComparisonReport, failure: WsbenchError | undefined, against: string): BenchOutcome {
+  const head = report.comparison.trials.filter((trial) => trial.arm === 'b');
+  const verdict: BenchVerdict = failure !== undefined && !(failure instanceof InterruptedError) && head.length === 0 ? 'ERROR' : report.comparison.verdict;
+  return {
+    scenario: planned.name,
+    verdict,
+    message: `${verdict} ${against}: ${report.comparison.reason}`,
+    comparison: report,
+    errorBudgetHeld: withinBudget(planned, head),
+    generatorSaturated: head.filter((trial) => trial.saturated).length * 2 > head.length,
+    ...(failure === undefined ? {} : { failure }),
+  };
+}
+
+function withinBudget(planned: PlannedScenario, head: TrialSummary[]): boolean | null {
+  if (planned.errorBudget === undefined || head.length === 0) return null;
+  return Math.max(...head.map((trial) => trial.errorRate)) <= planned.errorBudget;
+}
+
+export function isInfrastructureFailure(outcome: BenchOutcome): boolean {
+  return outcome.failure instanceof InfrastructureError;
+}
