@@ -22,6 +22,9 @@ export function formatRunSummary(result: RunResult): string {
       (generator.saturated ? ' — SATURATED' : ''),
   ];
   for (const reason of generator.saturationReasons) lines.push(`    ! ${reason}`);
+  if (result.machine?.noisy === true) {
+    lines.push(`  machine     other processes used ${result.machine.otherCpuPercent.toFixed(0)}% of a core during the load (steal ${result.machine.stealPercent.toFixed(0)}%): expect noise`);
+  }
   if (result.error !== undefined) {
     lines.push(`  error       ${result.error.code}: ${result.error.message.split('\n')[0]}`);
   }

@@ -82,5 +82,7 @@ export interface RunResult {
     saturationReasons: string[];
   };
   server: { cpuPercent: number | null; peakRssBytes: number | null; samples: ServerSample[] };
+  /** CPU used on this machine by everything outside wsbench's process tree during the load (null: /proc unreadable). */
+  machine: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
   timeline: TimelinePoint[];
 }

@@ -6,6 +6,8 @@ import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { encodeHistogram, summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import { describeEnvironment } from '../metrics/environment.js';
 import { createServerSampler, summarizeServerSamples } from '../metrics/server-sampler.js';
+import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
+import type { MachineLoad } from '../metrics/machine-load.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
@@ -52,6 +54,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   let driver: LoadDriver | undefined;
   let opened: OpenSummary | undefined;
   let phase: PhaseSummary | undefined;
+  let machineLoad: MachineLoad | null = null;
   let failure: WsbenchError | undefined;
   let url = options.url ?? '';
   const timeline: TimelinePoint[] = [];
@@ -98,6 +101,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     }
 
     emit({ type: 'stage', stage: 'loading' });
+    const machineWatch = watchMachineLoad();
     const phaseRun = driver.runPhase({
       ratePerConnection: options.ratePerConnection,
       messageBytes: options.messageBytes,
@@ -108,6 +112,10 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     });
     try {
       phase = await Promise.race([phaseRun, crashed]);
+      machineLoad = machineWatch.stop();
+      if (machineLoad !== null && machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT) {
+        emit({ type: 'warning', message: noisyMachineWarning(machineLoad) });
+      }
     } catch (error) {
       // The crash watcher has told the workers to stop: keep what they measured until the crash.
       phase = await phaseRun.catch(() => undefined);
@@ -124,7 +132,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     const samples = sampler?.stop() ?? [];
     await target?.stop();
     await driver?.close();
-    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, failure, interrupted: interrupted() });
+    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, failure, interrupted: interrupted() });
     if (failure === undefined && result.status === 'saturated') {
       failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
     }
@@ -175,6 +183,10 @@ function watchForCrash(target: RunningTarget, driver: LoadDriver): Promise<never
   });
 }
 
+export function noisyMachineWarning(load: MachineLoad): string {
+  return `other processes used ${load.otherCpuPercent.toFixed(0)}% of a core while this ran (steal ${load.stealPercent.toFixed(0)}%): latencies and throughput are noisier than the server alone explains`;
+}
+
 function formatCodes(errorsByCode: Record<string, number>): string {
   const entries = Object.entries(errorsByCode);
   return entries.length === 0 ? 'no error codes' : entries.map(([code, count]) => `${code} ×${count}`).join(', ');
@@ -192,6 +204,7 @@ interface ResultParts {
   phase: PhaseSummary | undefined;
   timeline: TimelinePoint[];
   samples: ServerSample[];
+  machineLoad: MachineLoad | null;
   failure: WsbenchError | undefined;
   interrupted: boolean;
 }
@@ -255,6 +268,7 @@ function buildResult(parts: ResultParts): RunResult {
       saturationReasons: reasons,
     },
     server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: parts.samples },
+    machine: parts.machineLoad === null ? null : { ...parts.machineLoad, noisy: parts.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
     timeline: parts.timeline,
   };
   return result;

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { getClockTicksPerSecond, readProcessTree } from './process-tree.js';
+
+/**
+ * Who else used the CPU while we measured? On a shared machine (a CI runner, a laptop) another process
+ * taking a core changes latencies as much as a regression would. This compares the machine's CPU time
+ * (user + nice + system from /proc/stat) with the CPU time of wsbench's own process tree (the driver, its
+ * workers and the target, all its descendants); the difference is everyone else. Interrupt and softirq
+ * time are left out on both sides: loopback traffic is mostly softirq work, and it is ours. Steal time
+ * (a hypervisor giving our vCPU to another guest) is reported on its own.
+ */
+
+/** Past this, the result carries a warning that other work competed for the CPU. */
+export const NOISY_OTHER_CPU_PERCENT = 25;
+
+export interface MachineLoad {
+  /** CPU used by processes outside wsbench's tree, in percent of one core, over the window. */
+  otherCpuPercent: number;
+  /** Time the hypervisor ran someone else on our CPUs, in percent of one core. */
+  stealPercent: number;
+}
+
+interface Reading {
+  atMs: number;
+  busySeconds: number;
+  stealSeconds: number;
+  oursSeconds: number;
+}
+
+function read(procRoot: string): Reading {
+  const line = readFileSync(`${procRoot}/stat`, 'utf8').split('\n', 1)[0] ?? '';
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = getClockTicksPerSecond();
+  const [user = 0, nice = 0, system = 0, , , , , steal = 0] = fields;
+  return {
+    atMs: performance.now(),
+    busySeconds: (user + nice + system) / ticks,
+    stealSeconds: steal / ticks,
+    oursSeconds: readProcessTree(process.pid, { procRoot }).cpuSeconds,
+  };
+}
+
+/** Starts watching; `stop()` gives the machine's other load since the start, or null where /proc is unreadable. */
+export function watchMachineLoad(procRoot = '/proc'): { stop: () => MachineLoad | null } {
+  let start: Reading | undefined;
+  try {
+    start = read(procRoot);
+  } catch {
+    start = undefined;
+  }
+  return {
+    stop: () => {
+      if (start === undefined) return null;
+      try {
+        const end = read(procRoot);
+        const seconds = (end.atMs - start.atMs) / 1000;
+        if (seconds <= 0) return null;
+        const other = end.busySeconds - start.busySeconds - (end.oursSeconds - start.oursSeconds);
+        return {
+          otherCpuPercent: Math.max(0, (other / seconds) * 100),
+          stealPercent: Math.max(0, ((end.stealSeconds - start.stealSeconds) / seconds) * 100),
+        };
+      } catch {
+        return null;
+      }
+    },
+  };
+}
