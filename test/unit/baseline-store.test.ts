@@ -1,0 +1,73 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BASELINE_SCHEMA_VERSION, baselineFile, findBaseline, listBaselines, readBaseline, writeBaseline } from '../../src/compare/baseline-store.js';
+import type { Baseline, BaselineLoad } from '../../src/compare/baseline-store.js';
+import { ConfigError } from '../../src/errors.js';
+
+const load: BaselineLoad = { connections: 1000, ratePerConnection: 5, messageBytes: 1024, durationMs: 10_000, warmupMs: 2_000 };
+
+function baseline(overrides: Partial<Baseline> = {}): Baseline {
+  return {
+    schemaVersion: BASELINE_SCHEMA_VERSION,
+    kind: 'baseline',
+    target: 'gobwas:model=epoll',
+    scenario: 'mid-conn-mid-msg',
+    load,
+    commit: 'a'.repeat(40),
+    tag: 'v1.0.0',
+    recordedAt: '2026-11-01T10:00:00.000Z',
+    env: { node: '20.20.2', os: 'linux', kernel: '6.1', cpuModel: 'cpu', cores: 2, memBytes: 1, fingerprint: 'f1' },
+    tool: { name: 'wsbench', version: '0.1.0' },
+    trials: [{ summary: { arm: 'a', index: 0, status: 'completed', achievedPerSec: 5000, p50Ms: 0.4, p99Ms: 2, errors: 0, attempted: 41000, errorRate: 0, saturated: false, saturationReasons: [] }, histogram: null }],
+    ...overrides,
+  };
+}
+
+describe('the baseline store', () => {
+  it('keeps one small file per target × scenario × commit, and reads it back', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    const file = writeBaseline(dir, baseline());
+    expect(file).toBe(baselineFile(dir, 'gobwas:model=epoll', 'mid-conn-mid-msg', 'a'.repeat(40)));
+    expect(path.relative(dir, file)).toBe(path.join('gobwas_model=epoll', 'mid-conn-mid-msg', 'aaaaaaaaaaaa.json'));
+    expect(readBaseline(file).trials[0]!.summary.achievedPerSec).toBe(5000);
+  });
+
+  it('finds the newest baseline with the same load and an identical environment fingerprint', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    writeBaseline(dir, baseline({ commit: 'b'.repeat(40), recordedAt: '2026-11-02T00:00:00.000Z' }));
+    writeBaseline(dir, baseline({ commit: 'c'.repeat(40), recordedAt: '2026-11-03T00:00:00.000Z', env: { ...baseline().env, fingerprint: 'other' } }));
+    writeBaseline(dir, baseline({ commit: 'd'.repeat(40), recordedAt: '2026-11-04T00:00:00.000Z', load: { ...load, connections: 2000 } }));
+    const found = findBaseline(dir, { target: 'gobwas:model=epoll', scenario: 'mid-conn-mid-msg', load, fingerprint: 'f1' });
+    expect(found.status).toBe('found');
+    expect(found.status === 'found' && found.baseline.commit).toBe('b'.repeat(40));
+  });
+
+  it('reports a missing baseline as "no baseline" with the reason, never as an error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    expect(findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' })).toEqual({ status: 'missing', reason: `no baseline recorded for gobwas × x in ${dir}/` });
+    writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x', env: { ...baseline().env, fingerprint: 'elsewhere' } }));
+    const other = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' });
+    expect(other.status).toBe('missing');
+    expect(other.status === 'missing' && other.reason).toMatch(/recorded on another environment \(fingerprint elsewhere ≠ f1\); compare A\/B in one job instead/);
+  });
+
+  it('names a corrupt baseline file and what is wrong with it, and never crashes the lookup', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    const folder = path.join(dir, 'gobwas', 'x');
+    mkdirSync(folder, { recursive: true });
+    const truncated = path.join(folder, '0123456789ab.json');
+    writeFileSync(truncated, '{"schemaVersion": 1, "kind": "base');
+    expect(() => readBaseline(truncated)).toThrow(ConfigError);
+    expect(() => readBaseline(truncated)).toThrow(new RegExp(`Baseline ${truncated} is not readable JSON`));
+    const lookup = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' });
+    expect(lookup.status).toBe('corrupt');
+    expect(lookup.status === 'corrupt' && lookup.file).toBe(truncated);
+
+    const wrongShape = path.join(folder, 'ba5e1111e000.json');
+    writeFileSync(wrongShape, JSON.stringify({ kind: 'baseline', schemaVersion: 1, target: 'gobwas', trials: [] }));
+    expect(() => readBaseline(wrongShape)).toThrow(/scenario: expected a string[\s\S]*load\.connections: expected a number[\s\S]*trials: expected a non-empty array/);
+    expect(listBaselines(dir).filter((entry) => entry.problem !== undefined)).toHaveLength(2);
+  });
+});
