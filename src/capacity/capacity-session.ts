@@ -49,6 +49,8 @@ export class CapacitySession {
   sampler: ServerSampler | undefined;
   driver: LoadDriver | undefined;
   url: string;
+  /** Each worker's source addresses, as bound (`spreadSourceAddresses`). */
+  sourceAddressesByWorker: string[][] = [];
   /** The sampler's time zero (performance.now), so steps can pick their samples by `elapsedMs`. */
   readonly zeroMs = performance.now();
   /** Rejects when the target dies by itself or the run is interrupted; never resolves. */
@@ -89,10 +91,11 @@ export class CapacitySession {
       });
     }
     this.throwIfInterrupted();
+    this.sourceAddressesByWorker = spreadSourceAddresses(this.plan);
     this.driver = new LoadDriver({
       url: this.url,
       workers: this.plan.workers.length,
-      localAddressesByWorker: spreadSourceAddresses(this.plan),
+      localAddressesByWorker: this.sourceAddressesByWorker,
     });
     this.driver.on('opening', (progress) => emit({ type: 'opening', progress }));
   }

@@ -195,7 +195,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
     verdict,
     criteria: options.criteria,
     ...(death === undefined ? {} : { serverDeath: death }),
-    generator: { workers: session.plan.workers.length, sourceAddresses: session.plan.sourceAddresses },
+    generator: { workers: session.plan.workers.length, sourceAddresses: session.sourceAddressesByWorker.flat() },
     timeline,
   };
   return { result, failure };
