@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { InfrastructureError, InterruptedError, UsageError } from '../errors.js';
-import { planLoad, readMachineLimits, sourceAddress } from './preflight.js';
+import { planLoad, readMachineLimits } from './preflight.js';
 import type { LoadPlan, MachineLimits } from './preflight.js';
 import { LoadDriver } from '../driver/load-driver.js';
 import { createServerSampler } from '../metrics/server-sampler.js';
@@ -49,7 +49,7 @@ export class CapacitySession {
   sampler: ServerSampler | undefined;
   driver: LoadDriver | undefined;
   url: string;
-  /** Each worker's source addresses, as bound (`spreadSourceAddresses`). */
+  /** Each worker's source addresses, as bound (from the load plan). */
   sourceAddressesByWorker: string[][] = [];
   /** The sampler's time zero (performance.now), so steps can pick their samples by `elapsedMs`. */
   readonly zeroMs = performance.now();
@@ -91,7 +91,7 @@ export class CapacitySession {
       });
     }
     this.throwIfInterrupted();
-    this.sourceAddressesByWorker = spreadSourceAddresses(this.plan);
+    this.sourceAddressesByWorker = this.plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address));
     this.driver = new LoadDriver({
       url: this.url,
       workers: this.plan.workers.length,
@@ -147,24 +147,6 @@ function planSession(options: SessionOptions, limits: MachineLimits): LoadPlan {
   if (plan.errors.length > 0) throw new UsageError('IMPOSSIBLE_PLAN', `This machine cannot run ${options.maxConnections} connections as asked:\n  - ${plan.errors.join('\n  - ')}`);
   for (const warning of plan.warnings) options.emit({ type: 'warning', message: warning });
   return plan;
-}
-
-/**
- * At most this many connections per source address. bind() to an explicit address with port 0 scans
- * the port table for a free port (Node cannot set IP_BIND_ADDRESS_NO_PORT), and that scan grows with
- * the ports already taken on the address: at ~7K per address the opening rate fell to ~40/s on the
- * 100K run. A few thousand per address keeps each bind short.
- */
-export const MAX_CONNECTIONS_PER_SOURCE_ADDRESS = 2_000;
-
-/** Each worker's source addresses, never shared: the plan's count or more, so none carries too many. */
-export function spreadSourceAddresses(plan: Pick<LoadPlan, 'workers'>, maxPerAddress = MAX_CONNECTIONS_PER_SOURCE_ADDRESS): string[][] {
-  if (plan.workers.every((worker) => worker.sourceAddresses.length === 0)) return plan.workers.map(() => []);
-  let next = 0;
-  return plan.workers.map((worker) => {
-    const count = Math.max(worker.sourceAddresses.length, Math.ceil(worker.connections / maxPerAddress));
-    return Array.from({ length: count }, () => sourceAddress(next++));
-  });
 }
 
 /** Rejects after `ms` with a STEP_TIMEOUT error, so a stuck step cannot hang the command. */

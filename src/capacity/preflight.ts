@@ -20,6 +20,14 @@ export const FD_RESERVE_PER_PROCESS = 200;
  */
 export const PORT_MARGIN_FRACTION = 0.1;
 
+/**
+ * At most this many connections per bound source address. bind() to an explicit address with port 0
+ * scans the port table for a free port (Node cannot set IP_BIND_ADDRESS_NO_PORT), and the scan grows with
+ * the ports already taken on that address: at ~7K per address the opening rate fell to ~40/s in the 100K
+ * run. A few thousand per address keeps every bind short; 127.0.0.0/8 has addresses to spare.
+ */
+export const MAX_CONNECTIONS_PER_SOURCE_ADDRESS = 2_000;
+
 /** Up to this many connections one driver process is enough; above it, spread over the cores. */
 export const SINGLE_WORKER_MAX_CONNECTIONS = 5_000;
 
@@ -137,7 +145,7 @@ export function planLoad(request: LoadRequest, limits: MachineLimits): LoadPlan 
   checkMemory(plan, limits);
   if (plan.errors.length > 0) return plan;
 
-  plan.workers = assignAddresses(perWorker, budget);
+  plan.workers = assignAddresses(perWorker, Math.min(budget, MAX_CONNECTIONS_PER_SOURCE_ADDRESS));
   plan.sourceAddresses = plan.workers.flatMap((w) => w.sourceAddresses.map((a) => a.address));
   plan.warnings.push(...limitWarnings(request, limits, plan, minWorkers));
   return plan;
@@ -206,11 +214,11 @@ function checkMemory(plan: LoadPlan, limits: MachineLimits): void {
   }
 }
 
-/** Whole addresses per worker, consecutive from 127.0.0.2, each carrying at most `budget`. */
-function assignAddresses(perWorker: number[], budget: number): WorkerPlan[] {
+/** Whole addresses per worker, consecutive from 127.0.0.2, each carrying at most `perAddress`. */
+function assignAddresses(perWorker: number[], perAddress: number): WorkerPlan[] {
   let next = 0;
   return perWorker.map((connections, index) => {
-    const counts = splitEvenly(connections, Math.ceil(connections / budget));
+    const counts = splitEvenly(connections, Math.ceil(connections / perAddress));
     const sourceAddresses = counts.map((n) => ({ address: sourceAddress(next++), connections: n }));
     return { index, connections, sourceAddresses };
   });
@@ -240,8 +248,8 @@ function limitWarnings(request: LoadRequest, limits: MachineLimits, plan: LoadPl
     const last = plan.sourceAddresses.at(-1);
     warnings.push(
       `${plan.connections} connections need ${neededAddresses} source addresses (${ephemeralPorts(limits)} ports each, ` +
-        `at most ${plan.perAddressBudget} used): using ${plan.sourceAddresses.length}, ${first}–${last}, ` +
-        `none shared between driver processes`,
+        `at most ${plan.perAddressBudget} used): using ${plan.sourceAddresses.length}, ${first}–${last} ` +
+        `(at most ${MAX_CONNECTIONS_PER_SOURCE_ADDRESS} connections each: bind() slows as an address fills), none shared between driver processes`,
     );
   }
   if (limits.somaxconn < RECOMMENDED_SOMAXCONN && plan.connections > limits.somaxconn) {

@@ -5,6 +5,8 @@ import { TOOL_VERSION } from '../tool-info.js';
 import { baselineCommand } from './commands/baseline-command.js';
 import { benchCommand } from './commands/bench-command.js';
 import { compareCommand } from './commands/compare-command.js';
+import { limitCommand } from './commands/limit-command.js';
+import { rampCommand } from './commands/ramp-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
 import { processOutput } from './output.js';
@@ -17,6 +19,8 @@ Usage: wsbench <command> [options]      (wsbench <command> --help for its option
   run        one scenario against a target (default: the gobwas/ws fixture)
   bench      the scenario matrix, each scenario judged against its baseline (npm run bench)
   compare    A/B comparison of two targets (git refs or knob variants), with a verdict
+  ramp       connections from N by step until a limit: capacity and the bottleneck, named
+  limit      at N connections, the highest sustainable message rate
   baseline   record baselines at this commit (release tags) or show them
   report     HTML and Markdown from a result JSON (run, ramp or compare)
 
@@ -30,6 +34,8 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   bench: benchCommand,
   compare: compareCommand,
+  ramp: rampCommand,
+  limit: limitCommand,
   baseline: baselineCommand,
   report: reportCommand,
 };

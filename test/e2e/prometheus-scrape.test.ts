@@ -139,10 +139,6 @@ afterAll(async () => {
 describe('a real Prometheus with the shipped config', () => {
   it('scrapes wsbench and, through /sd, the server under test during a real run', async () => {
     const listener = exporter!.listener;
-    // What `wsbench run --target` tells its listeners; with a server we started ourselves, we say it.
-    listener({ type: 'stage', stage: 'preparing', detail: SCENARIO });
-    listener({ type: 'target-ready', pid: fixture.pid, url: fixture.url, commandLine: 'node-echo', metricsUrl: fixture.metricsUrl });
-
     let outcome: RunOutcome | undefined;
     const run = runScenario(
       resolveRunOptions({ url: fixture.url, scenarioName: SCENARIO, connections: 20, ratePerConnection: 20, messageBytes: 64, durationMs: LOAD_DURATION_MS, warmupMs: 1000, workers: 1 }),
@@ -150,6 +146,9 @@ describe('a real Prometheus with the shipped config', () => {
     ).then((result) => {
       outcome = result;
     });
+    // runScenario has announced the scenario (its first, synchronous event); `wsbench run --target` would
+    // now announce the server it started. With a server we started ourselves, we say it.
+    listener({ type: 'target-ready', pid: fixture.pid, url: fixture.url, commandLine: 'node-echo', metricsUrl: fixture.metricsUrl });
     const diagnostics = (): string => `run finished: ${outcome !== undefined}; Prometheus log:\n${[...logs.values()].join('\n')}`;
 
     try {

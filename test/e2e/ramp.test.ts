@@ -1,43 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import type { ResultPromise } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { RampResult } from '../../src/capacity/ramp-result.js';
-import { CLI, REPO_ROOT, descendantsOf, readJson, survivors, waitForOutput } from '../support/cli.js';
+import { descendantsOf, startCli, readJson, survivors, waitForOutput } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-ramp-'));
-
-/**
- * The built CLI; until `ramp` is registered in src/cli/main.ts, the same command through a stand-in
- * entry point that maps errors to exit codes as main does.
- */
-function startCapacityCli(args: string[]): ResultPromise<{ reject: false; all: true }> {
-  const options = { reject: false, all: true, cwd: REPO_ROOT, env: { CI: 'true' } } as const;
-  if (readFileSync(CLI, 'utf8').includes('rampCommand')) return execa(process.execPath, [CLI, ...args], options);
-  const standIn = `
-    const [name, ...args] = process.argv.slice(1);
-    const { processOutput } = await import('./dist/cli/output.js');
-    const { WsbenchError, InfrastructureError } = await import('./dist/errors.js');
-    const command = name === 'ramp' ? (await import('./dist/cli/commands/ramp-command.js')).rampCommand : (await import('./dist/cli/commands/limit-command.js')).limitCommand;
-    let code;
-    try { code = await command(args, processOutput); } catch (error) {
-      if (!(error instanceof WsbenchError)) throw error;
-      process.stderr.write('wsbench: ' + error.message + '\\n');
-      if (error instanceof InfrastructureError && error.logTail.length > 0) process.stderr.write('  last lines of output:\\n' + error.logTail.map((l) => '  | ' + l).join('\\n') + '\\n');
-      code = error.exitCode;
-    }
-    process.exit(code);`;
-  return execa(process.execPath, ['--input-type=module', '-e', standIn, ...args], options);
-}
 
 describe('wsbench ramp', () => {
   // 4000 µs of CPU per message at 1 msg/s per connection: 150 connections need 0.6 of a core,
   // 600 need 2.4 cores — more than this 2-core machine has, so step 2 must fail and step 1 must hold.
   it('stops at the step where the server runs out of CPU, names the criterion and the bottleneck', async () => {
     const json = path.join(outDir, 'cpu.json');
-    const cli = startCapacityCli(['ramp', '--target', 'gobwas:inject-delay-us=4000', '--from', '150', '--step', '450', '--to', '1950', '--hold', '4s', '--rate', '1', '--json', json]);
+    const cli = startCli(['ramp', '--target', 'gobwas:inject-delay-us=4000', '--from', '150', '--step', '450', '--to', '1950', '--hold', '4s', '--rate', '1', '--json', json]);
     const result = await cli;
     expect(result.exitCode, result.all).toBe(0);
     const written = readJson<RampResult>(json);
@@ -63,7 +38,7 @@ describe('wsbench ramp', () => {
 
   it('reports a server that dies mid-step, with its last lines, exit 0, and leaves no process behind', async () => {
     const json = path.join(outDir, 'died.json');
-    const cli = startCapacityCli(['ramp', '--target', 'gobwas', '--from', '50', '--step', '50', '--to', '250', '--hold', '3s', '--rate', '5', '--json', json]);
+    const cli = startCli(['ramp', '--target', 'gobwas', '--from', '50', '--step', '50', '--to', '250', '--hold', '3s', '--rate', '5', '--json', json]);
     const [, pid] = await waitForOutput(cli, /target ready: pid (\d+)/);
     await waitForOutput(cli, /step 2\/5: 100 connections/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -87,7 +62,7 @@ describe('wsbench ramp', () => {
 
   it('stops on Ctrl-C with exit 130 and writes the steps measured so far', async () => {
     const json = path.join(outDir, 'interrupted.json');
-    const cli = startCapacityCli(['ramp', '--target', 'gobwas', '--from', '20', '--step', '20', '--to', '200', '--hold', '2s', '--rate', '5', '--json', json]);
+    const cli = startCli(['ramp', '--target', 'gobwas', '--from', '20', '--step', '20', '--to', '200', '--hold', '2s', '--rate', '5', '--json', json]);
     await waitForOutput(cli, /step 2\/10: 40 conns .* held/);
     const children = descendantsOf(cli.pid!);
     cli.kill('SIGINT');
@@ -100,10 +75,10 @@ describe('wsbench ramp', () => {
   });
 
   it('exits 3 when the target never starts, 2 on usage errors', async () => {
-    const bad = await startCapacityCli(['ramp', '--url', 'ws://127.0.0.1:9/', '--from', '5', '--step', '5', '--to', '10', '--hold', '1s']);
+    const bad = await startCli(['ramp', '--url', 'ws://127.0.0.1:9/', '--from', '5', '--step', '5', '--to', '10', '--hold', '1s']);
     expect(bad.exitCode, bad.all).toBe(3);
     expect(bad.all).toMatch(/None of 5 connections to ws:\/\/127\.0\.0\.1:9\/ could be opened/);
-    const usage = await startCapacityCli(['ramp', '--from', '10']);
+    const usage = await startCli(['ramp', '--from', '10']);
     expect(usage.exitCode).toBe(2);
     expect(usage.all).toMatch(/needs --from N and --step N/);
   });

@@ -12,7 +12,7 @@ describe('wsbench run against the echo fixtures', () => {
     '%s: 200 connections × 10 msg/s × 256 B are all echoed, none time out, latency is recorded, the server is stopped',
     async (target) => {
       const json = path.join(outDir, `${target.replace(/[^a-z0-9]+/gi, '_')}.json`);
-      const cli = await runCli(['run', '--target', target, '--connections', '200', '--rate', '10', '--size', '256', '--duration', '4s', '--warmup', '1s', '--json', json, '--quiet']);
+      const cli = await runCli(['run', '--target', target, '--connections', '200', '--rate', '10', '--size', '256', '--duration', '5s', '--warmup', '2s', '--json', json, '--quiet']);
       const result = readJson<RunResult>(json);
       expect(cli.stderr).toBe('');
       expect(cli.exitCode).toBe(0);

@@ -68,7 +68,9 @@ describe('planLoad on a machine with 20000 open files per process and ports 3276
     const p = plan({ connections: 20_000 });
     expectConsistent(p);
     expect(p.workers.map((w) => w.connections)).toEqual([10_000, 10_000]);
-    expect(p.sourceAddresses).toEqual(['127.0.0.2', '127.0.0.3']);
+    // At most MAX_CONNECTIONS_PER_SOURCE_ADDRESS (2000) per address: 5 per worker.
+    expect(p.workers.map((w) => w.sourceAddresses.length)).toEqual([5, 5]);
+    expect(p.sourceAddresses.at(-1)).toBe('127.0.0.11');
     expect(p.recommendedTargetProcs).toBe(2);
     expect(p.warnings).toEqual([
       'fd limit 20000 per process: using 2 driver processes of at most 19800 sockets each; ' +
@@ -76,29 +78,30 @@ describe('planLoad on a machine with 20000 open files per process and ports 3276
     ]);
   });
 
-  it('uses three workers with one address each for 50000 connections', () => {
+  it('uses three workers with nine addresses each for 50000 connections', () => {
     const p = plan({ connections: 50_000, targetProcs: 3 });
     expectConsistent(p);
     expect(p.workers.map((w) => w.connections)).toEqual([16_667, 16_667, 16_666]);
-    expect(p.workers.map((w) => w.sourceAddresses.length)).toEqual([1, 1, 1]);
+    expect(p.workers.map((w) => w.sourceAddresses.length)).toEqual([9, 9, 9]);
     expect(p.warnings).toEqual([
       'fd limit 20000 per process: using 3 driver processes of at most 19800 sockets each',
       '50000 connections need 2 source addresses (28232 ports each, at most 25408 used): ' +
-        'using 3, 127.0.0.2–127.0.0.4, none shared between driver processes',
+        'using 27, 127.0.0.2–127.0.0.28 (at most 2000 connections each: bind() slows as an address fills), none shared between driver processes',
     ]);
   });
 
-  it('uses six workers and six addresses for 100000 connections and says why with numbers', () => {
+  it('uses six workers and 54 addresses for 100000 connections and says why with numbers', () => {
     const p = plan({ connections: 100_000 });
     expectConsistent(p);
     expect(p.workers).toHaveLength(6);
-    expect(p.sourceAddresses).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7']);
+    expect(p.sourceAddresses).toHaveLength(54);
+    expect(p.sourceAddresses.at(-1)).toBe('127.0.0.55');
     expect(p.recommendedTargetProcs).toBe(6);
     expect(p.warnings).toEqual([
       'fd limit 20000 per process: using 6 driver processes of at most 19800 sockets each; ' +
         'the target needs --procs ≥ 6 (has 1) or a higher limit',
       '100000 connections need 4 source addresses (28232 ports each, at most 25408 used): ' +
-        'using 6, 127.0.0.2–127.0.0.7, none shared between driver processes',
+        'using 54, 127.0.0.2–127.0.0.55 (at most 2000 connections each: bind() slows as an address fills), none shared between driver processes',
     ]);
     expect(p.estimatedDriverMemoryBytes / GiB).toBeCloseTo(2.28, 2);
   });
@@ -107,7 +110,7 @@ describe('planLoad on a machine with 20000 open files per process and ports 3276
     const p = plan({ connections: 200_000, targetProcs: 11 });
     expectConsistent(p);
     expect(p.workers).toHaveLength(11);
-    expect(p.sourceAddresses.at(-1)).toBe('127.0.0.12');
+    expect(p.sourceAddresses.at(-1)).toBe('127.0.0.111');
     expect(p.recommendedTargetProcs).toBe(11);
     expect(p.warnings[0]).toBe('fd limit 20000 per process: using 11 driver processes of at most 19800 sockets each');
     expect(p.warnings[1]).toMatch(/^200000 connections need 8 source addresses \(28232 ports each/);
@@ -120,11 +123,11 @@ describe('planLoad on a machine with 20000 open files per process and ports 3276
     expect(p.warnings).toEqual([]);
   });
 
-  it('gives one worker several addresses when its share exceeds one address budget', () => {
+  it('gives a worker as many addresses as it needs to keep each under 2000 connections', () => {
     const p = plan({ connections: 100_000 }, { nofileSoft: 1_048_576, nofileHard: 1_048_576 });
     expectConsistent(p);
-    expect(p.workers.map((w) => w.sourceAddresses.length)).toEqual([2, 2]);
-    expect(p.sourceAddresses).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5']);
+    expect(p.workers.map((w) => w.sourceAddresses.length)).toEqual([25, 25]);
+    for (const worker of p.workers) for (const address of worker.sourceAddresses) expect(address.connections).toBeLessThanOrEqual(2000);
   });
 
   it('honours --workers when it is enough for the fd limit', () => {
@@ -175,7 +178,7 @@ describe('planLoad on a machine with 20000 open files per process and ports 3276
         'a target on this machine needs ≥ 2 processes or a higher limit; ' +
         '`ulimit -n 65536` in the shell that runs wsbench would raise it',
       '30000 connections need 2 source addresses (28232 ports each, at most 25408 used): ' +
-        'using 2, 127.0.0.2–127.0.0.3, none shared between driver processes',
+        'using 16, 127.0.0.2–127.0.0.17 (at most 2000 connections each: bind() slows as an address fills), none shared between driver processes',
       "net.core.somaxconn 128 caps the target's accept queue below 4096: handshake bursts will wait for 1 s " +
         'SYN retries; raise it with scripts/system_tune.sh apply',
     ]);

@@ -3,6 +3,7 @@ import type { WsbenchError } from '../../errors.js';
 import { formatRunSummary } from '../../report/console-summary.js';
 import { writeJsonFile } from '../../report/json-result.js';
 import { writeReports } from './report-command.js';
+import { DEFAULT_RESULTS_DIR, writeStoredResult } from '../../report/results-store.js';
 import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_MS, DEFAULT_MESSAGE_BYTES, DEFAULT_RATE_PER_CONNECTION, DEFAULT_WARMUP_MS, resolveRunOptions } from '../../scenario/run-options.js';
 import type { RunOptions } from '../../scenario/run-options.js';
 import { runScenario } from '../../run/run-scenario.js';
@@ -30,6 +31,8 @@ ${LOAD_FLAGS_USAGE}
   --json FILE          write the result JSON (written even when the run fails part way)
   --html FILE          write a self-contained HTML report with charts
   --md FILE            write a Markdown report (for PR comments and job summaries)
+  --save               also keep the run in the seed's layout: results/run_<date>.json and results/charts/
+  --results-dir DIR    the folder --save writes to (default results)
   --metrics-port N     serve wsbench's own Prometheus /metrics (and /sd for the target) on 127.0.0.1:N
   --quiet              no live progress
 `;
@@ -44,6 +47,8 @@ const RUN_FLAGS = {
   'metrics-port': { type: 'string' },
   html: { type: 'string' },
   md: { type: 'string' },
+  save: { type: 'boolean' },
+  'results-dir': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -97,6 +102,10 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     progress.finish();
     if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
     const reports = writeReports(outcome.result, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
+    if (values.save === true || values['results-dir'] !== undefined) {
+      const stored = writeStoredResult(values['results-dir'] ?? DEFAULT_RESULTS_DIR, outcome.result);
+      reports.push(stored.json, stored.charts);
+    }
     output.stdout(`${formatRunSummary(outcome.result)}\n`);
     for (const file of [...(values.json === undefined ? [] : [values.json]), ...reports]) output.stdout(`  written     ${file}\n`);
   } finally {
