@@ -160,8 +160,7 @@ export function judgeProbe(input: ProbeInput): LimitProbe {
   const { phase } = input;
   const connections = phase?.connections ?? 0;
   const offeredPerSec = connections * input.ratePerConnection;
-  const measuredSec = (phase?.measuredMs ?? input.holdMs - input.warmupMs) / 1000;
-  const achievedPerSec = phase === undefined || measuredSec <= 0 ? 0 : phase.received / measuredSec;
+  const achievedPerSec = phase?.achievedPerSec ?? 0;
   const latencyMs = phase === undefined || phase.rtt.totalCount === 0 ? null : summarizeLatencyMs(phase.rtt);
   const measured = phase?.seconds.filter((second) => !second.warmup) ?? [];
   const eventLoopUtilization = measured.length === 0 ? (phase?.eventLoopUtilization ?? 0) : measured.reduce((sum, second) => sum + second.eventLoopUtilization, 0) / measured.length;

@@ -30,10 +30,8 @@ export interface StepMeasurement {
 export function buildRampStep(m: StepMeasurement): RampStep {
   const { phase, opened } = m;
   const established = m.establishedBefore + (opened?.established ?? 0);
-  const measuredSec = (phase?.measuredMs ?? Math.max(0, m.holdMs - m.warmupMs)) / 1000;
-  const achievedPerSec = phase === undefined || measuredSec <= 0 ? 0 : phase.received / measuredSec;
-  const measuredSeconds = phase?.seconds.filter((second) => !second.warmup) ?? [];
-  const eventLoopUtilization = measuredSeconds.length === 0 ? (phase?.eventLoopUtilization ?? 0) : mean(measuredSeconds.map((second) => second.eventLoopUtilization));
+  const achievedPerSec = phase?.achievedPerSec ?? 0;
+  const eventLoopUtilization = phase?.eventLoopUtilization ?? 0;
   const sendLagP99Ms = phase?.sendLagP99Ms ?? 0;
   const reasons = phase === undefined ? [] : saturationReasons({ sendLagP99Ms, eventLoopUtilization, workers: m.workers });
   const server = summarizeServerSamples(m.samples);
@@ -81,8 +79,4 @@ export function buildRampStep(m: StepMeasurement): RampStep {
     stopReasons: [],
     stopCriteria: [],
   };
-}
-
-function mean(values: number[]): number {
-  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }

@@ -57,11 +57,13 @@ export interface PhaseSummary {
   dropped: number;
   dropsByCode: Record<string, number>;
   measuredMs: number;
+  /** Echoes per second that arrived inside the measured window (see PhaseReport.receivedInWindow). */
+  achievedPerSec: number;
   /** RTT over the measured window, microseconds; the caller owns (and may encode) it. */
   rtt: Histogram;
   sendLagP99Ms: number;
   sendLagMaxMs: number;
-  /** Busiest worker's event-loop utilization over the phase. */
+  /** Busiest worker's event-loop utilization, averaged over the measured seconds (whole phase if none). */
   eventLoopUtilization: number;
   workerHeapUsedBytes: number;
   workerRssBytes: number;
@@ -183,10 +185,11 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       dropped: sum(reports, (report) => report.dropped),
       dropsByCode,
       measuredMs: Math.max(...reports.map((report) => report.measuredMs)),
+      achievedPerSec: achievedRate(sum(reports, (report) => report.receivedInWindow), Math.max(...reports.map((report) => report.measuredMs))),
       rtt,
       sendLagP99Ms: percentileMs(sendLag, 99),
       sendLagMaxMs: sendLag.totalCount === 0 ? 0 : sendLag.maxValue / 1000,
-      eventLoopUtilization: Math.max(...reports.map((report) => report.eventLoopUtilization)),
+      eventLoopUtilization: measuredUtilization(this.phaseSeconds) ?? Math.max(...reports.map((report) => report.eventLoopUtilization)),
       workerHeapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
       workerRssBytes: sum(reports, (report) => report.rssBytes),
       cpuMicrosPerEcho: sum(reports, (report) => report.cpuMicros) / sum(reports, (report) => report.echoesInPhase),
@@ -302,6 +305,15 @@ function mergeSecond(phaseId: number, second: number, snapshots: SnapshotReport[
   rtt.destroy();
   lag.destroy();
   return merged;
+}
+
+function measuredUtilization(seconds: readonly LoadSecond[]): number | undefined {
+  const measured = seconds.filter((second) => !second.warmup);
+  return measured.length === 0 ? undefined : sum(measured, (second) => second.eventLoopUtilization) / measured.length;
+}
+
+function achievedRate(received: number, measuredMs: number): number {
+  return measuredMs <= 0 ? 0 : received / (measuredMs / 1000);
 }
 
 /** Splits `total` into `parts` integers that differ by at most one. */

@@ -4,7 +4,6 @@ import type { ClientConnection } from './client-transport.js';
 import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
-import type { Histogram } from '../metrics/latency-histogram.js';
 import type { LoadCommand, PhaseCounters, PhaseReport, SnapshotReport } from './worker-protocol.js';
 
 /** Monotonic milliseconds; injected so tests can run a phase on a fake clock. */
@@ -93,6 +92,7 @@ export class LoadPhase {
   private eluAtStart: EventLoopUtilization | undefined;
   private cpuAtStart: NodeJS.CpuUsage | undefined;
   private echoesInPhase = 0;
+  private receivedInWindow = 0;
   private eluAtSnapshot: EventLoopUtilization | undefined;
 
   private ticker: PreciseTicker | undefined;
@@ -240,7 +240,9 @@ export class LoadPhase {
     while (ledger.acked < sequence) this.timeOut(ledger);
     const intendedMs = ledger.intendedOf(sequence);
     const measured = intendedMs >= this.measureFromMs;
-    const rttMicros = (this.clock() - intendedMs) * 1000;
+    const now = this.clock();
+    if (now >= this.measureFromMs && now <= this.endMs) this.receivedInWindow++;
+    const rttMicros = (now - intendedMs) * 1000;
     recordMicros(this.intervalRtt, rttMicros);
     if (measured) recordMicros(this.rtt, rttMicros);
     if (data.length !== this.payload.length) this.count('mismatched', 1, measured);
@@ -331,6 +333,7 @@ export class LoadPhase {
       sendLagHistogram: encodeHistogram(this.sendLag),
       eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
       measuredMs: Math.max(0, this.endMs - this.measureFromMs),
+      receivedInWindow: this.receivedInWindow,
       cpuMicros: cpu.user + cpu.system,
       echoesInPhase: this.echoesInPhase,
       heapUsedBytes: memory.heapUsed,

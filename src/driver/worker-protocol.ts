@@ -99,6 +99,12 @@ export interface PhaseReport extends PhaseCounters {
   sendLagHistogram: string;
   eventLoopUtilization: number;
   measuredMs: number;
+  /**
+   * Echoes that arrived inside the measured window (after warm-up, before the end of sending). Echoes that
+   * trickle in while the phase drains count as received, not as throughput: a server that echoes 1,000/s
+   * must not be credited with 2,000/s because its backlog cleared before the timeout.
+   */
+  receivedInWindow: number;
   /** CPU time (user + system) this worker used over the whole phase, warm-up included. */
   cpuMicros: number;
   /** Echoes received over the whole phase, warm-up included: the denominator of CPU per message. */

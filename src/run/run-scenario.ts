@@ -212,12 +212,11 @@ interface ResultParts {
 function buildResult(parts: ResultParts): RunResult {
   const { options, opened, phase, failure } = parts;
   const measuredSeconds = parts.timeline.filter((second) => !second.warmup);
-  const eventLoopUtilization = measuredSeconds.length === 0 ? (phase?.eventLoopUtilization ?? 0) : mean(measuredSeconds.map((second) => second.eventLoopUtilization));
+  const eventLoopUtilization = phase?.eventLoopUtilization ?? 0;
   const sendLagP99Ms = phase?.sendLagP99Ms ?? 0;
   const reasons = phase === undefined ? [] : saturationReasons({ sendLagP99Ms, eventLoopUtilization, workers: parts.plan.workers.length });
   const status: RunStatus = parts.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : reasons.length > 0 ? 'saturated' : 'completed';
-  const measuredSec = (phase?.measuredMs ?? Math.max(0, options.durationMs - options.warmupMs)) / 1000;
-  const achievedPerSec = phase === undefined || measuredSec === 0 ? 0 : phase.received / measuredSec;
+  const achievedPerSec = phase?.achievedPerSec ?? 0;
   const server = summarizeServerSamples(parts.samples);
   const errorsByCode = { ...(opened?.errorsByCode ?? {}) };
   for (const [code, count] of Object.entries(phase?.dropsByCode ?? {})) errorsByCode[`dropped:${code}`] = (errorsByCode[`dropped:${code}`] ?? 0) + count;

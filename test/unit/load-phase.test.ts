@@ -83,6 +83,15 @@ describe('LoadPhase', () => {
     expect(report.timedOut).toBe(10);
   });
 
+  it('credits throughput only with echoes that arrive inside the measured window, not with a backlog drained later', async () => {
+    // Echoes take 500 ms: those of the last half second arrive after sending has stopped.
+    const connections = Array.from({ length: 10 }, () => new FakeConnection({ echoDelayMs: 500 }));
+    const report = await new LoadPhase({ command: command({ ratePerConnection: 20, durationMs: 1000, messageTimeoutMs: 2000 }), connections, onSnapshot: () => {} }).run();
+    expect(report.received).toBe(200);
+    expect(report.receivedInWindow).toBeGreaterThan(70);
+    expect(report.receivedInWindow).toBeLessThan(130);
+  });
+
   it('excludes the warm-up from the totals but not from the per-second snapshots', async () => {
     const connections = Array.from({ length: 4 }, () => new FakeConnection({ echoDelayMs: 0 }));
     const snapshots: SnapshotReport[] = [];
