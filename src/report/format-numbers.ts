@@ -9,6 +9,8 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 export function formatRate(perSec: number): string {
+  // Decide the unit on the rounded value, so 9,999.6/s reads 10.0k/s like 10,000/s does.
+  if (perSec >= 100 && Math.round(perSec) >= 10_000 && perSec < 1_000_000) return `${(perSec / 1000).toFixed(1)}k/s`;
   if (perSec >= 1_000_000) return `${(perSec / 1_000_000).toFixed(2)}M/s`;
   if (perSec >= 10_000) return `${(perSec / 1000).toFixed(1)}k/s`;
   return `${perSec.toFixed(perSec >= 100 ? 0 : 1)}/s`;
