@@ -6,8 +6,10 @@
  *
  *   WSBENCH_PROFILE      quick (default) or full
  *   WSBENCH_SCENARIO     a glob over scenario names
- *   WSBENCH_BASELINE_REF A/B in this job against the target at this git ref (default: HEAD when the
- *                        working tree has changes, else the recorded baselines in baselines/)
+ *   WSBENCH_BASELINE_REF A/B in this job against the target at this git ref. Default: the newest recorded
+ *                        baseline in baselines/ for this machine and load, else A/B against HEAD when the
+ *                        working tree has changes ("did my change make it slower?"), else against HEAD~1
+ *                        ("did the last commit?")
  *   WSBENCH_OUT          where each scenario's JSON and HTML go (default results/bench)
  */
 import path from 'node:path';
@@ -23,9 +25,8 @@ const mode = await chooseBaselineMode();
 
 async function chooseBaselineMode(): Promise<BaselineMode> {
   if (process.env.WSBENCH_BASELINE_REF !== undefined) return { kind: 'ref', ref: process.env.WSBENCH_BASELINE_REF };
-  // Local default: "did my uncommitted change make it slower?" — the last commit vs the working tree.
   const dirty = await simpleGit().status().then((status) => !status.isClean(), () => false);
-  return dirty ? { kind: 'ref', ref: 'HEAD' } : { kind: 'stored', dir: 'baselines' };
+  return { kind: 'stored', dir: 'baselines', fallbackRef: dirty ? 'HEAD' : 'HEAD~1' };
 }
 
 function record(outcome: BenchOutcome): void {
@@ -35,7 +36,7 @@ function record(outcome: BenchOutcome): void {
   writeReports(report, { html: path.join(outDir, `${outcome.scenario}.html`) });
 }
 
-describe(`wsbench ${profile} profile (${mode.kind === 'ref' ? `A/B against ${mode.ref}` : 'against recorded baselines'})`, () => {
+describe(`wsbench ${profile} profile (${mode.kind === 'ref' ? `A/B against ${mode.ref}` : mode.kind === 'stored' ? `against recorded baselines, else A/B against ${mode.fallbackRef}` : 'no baseline'})`, () => {
   for (const planned of scenarios) {
     if (planned.skipReason !== undefined) {
       it.skip(`${planned.name} — skipped: ${planned.skipReason}`, () => {});

@@ -24,8 +24,11 @@ import { compareTrials } from './verdict.js';
 export type BaselineMode =
   /** A/B in this job: the target built at a git ref (worktree) vs the working tree. */
   | { kind: 'ref'; ref: string }
-  /** The newest recorded baseline with an identical environment fingerprint and load, when there is one. */
-  | { kind: 'stored'; dir: string }
+  /**
+   * The newest recorded baseline with an identical environment fingerprint and load, when there is one;
+   * without one, A/B against `fallbackRef` when given, else a single run reported as NO BASELINE.
+   */
+  | { kind: 'stored'; dir: string; fallbackRef?: string }
   | { kind: 'none' };
 
 export type BenchVerdict = Verdict | 'NO BASELINE' | 'SKIPPED' | 'ERROR';
@@ -66,20 +69,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
   const pairs = context.pairs ?? planned.pairs ?? DEFAULT_PAIRS;
   const passthrough = { ...(context.signal === undefined ? {} : { signal: context.signal }), ...(context.onEvent === undefined ? {} : { onEvent: context.onEvent }) };
 
-  if (context.mode.kind === 'ref') {
-    const baseSpec = parseTargetSpec(`${spec.name}@${context.mode.ref}${planned.target.slice(spec.name.length)}`);
-    const [a, b] = await Promise.all([resolveTargetAtRevision(baseSpec, context.targets), resolveTargetAtRevision(spec, context.targets)]);
-    const { report, failure } = await runComparison({
-      scenario: options,
-      a: { spec: baseSpec, definition: a.definition, ...(a.commit === undefined ? {} : { commit: a.commit }) },
-      b: { spec, definition: b.definition },
-      pairs,
-      compare: { tolerancePercent: planned.gates },
-      ...(context.onTrial === undefined ? {} : { onTrial: context.onTrial }),
-      ...passthrough,
-    });
-    return judged(planned, report, failure, `A/B against ${context.mode.ref}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`}`);
-  }
+  if (context.mode.kind === 'ref') return abComparison(planned, options, spec, context.mode.ref, pairs, context, passthrough);
 
   const { definition } = await resolveTargetAtRevision(spec, context.targets);
   const lookup =
@@ -94,6 +84,10 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
   if (lookup.status === 'found') {
     return storedComparison(planned, options, spec, definition, lookup.baseline, lookup.file, pairs, context);
   }
+  if (context.mode.kind === 'stored' && context.mode.fallbackRef !== undefined) {
+    const outcome = await abComparison(planned, options, spec, context.mode.fallbackRef, pairs, context, passthrough);
+    return { ...outcome, message: `${outcome.message} (${lookup.reason}, so A/B in this job instead)` };
+  }
   const { result, failure } = await runScenario({ ...options, target: spec }, { definition, ...passthrough });
   const why = lookup.status === 'corrupt' ? `${lookup.reason} (treated as no baseline)` : lookup.reason;
   return {
@@ -105,6 +99,30 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
     generatorSaturated: result.generator.saturated,
     ...(failure === undefined ? {} : { failure }),
   };
+}
+
+/** A/B in this job: the target built at `ref` (a git worktree) as A, the working tree as B, interleaved. */
+async function abComparison(
+  planned: PlannedScenario,
+  options: ResolvedRunOptions,
+  spec: ReturnType<typeof parseTargetSpec>,
+  ref: string,
+  pairs: number,
+  context: BenchScenarioContext,
+  passthrough: { signal?: AbortSignal; onEvent?: RunListener },
+): Promise<BenchOutcome> {
+  const baseSpec = parseTargetSpec(`${spec.name}@${ref}${planned.target.slice(spec.name.length)}`);
+  const [a, b] = await Promise.all([resolveTargetAtRevision(baseSpec, context.targets), resolveTargetAtRevision(spec, context.targets)]);
+  const { report, failure } = await runComparison({
+    scenario: options,
+    a: { spec: baseSpec, definition: a.definition, ...(a.commit === undefined ? {} : { commit: a.commit }) },
+    b: { spec, definition: b.definition },
+    pairs,
+    compare: { tolerancePercent: planned.gates },
+    ...(context.onTrial === undefined ? {} : { onTrial: context.onTrial }),
+    ...passthrough,
+  });
+  return judged(planned, report, failure, `A/B against ${ref}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`}`);
 }
 
 /**

@@ -20,11 +20,12 @@ export const BENCH_USAGE = `Usage: wsbench bench [--profile quick|full] [--scena
 Runs the scenario matrix (the seed's plan, or your config's) and judges each scenario against its baseline:
   --baseline REF       A/B in this job against the target built at git REF (e.g. the PR's merge-base)
   (default)            the newest recorded baseline in baselines/ with this machine's fingerprint and the
-                       same load; without one, each scenario is measured once and reported as NO BASELINE
+                       same load; without one, A/B against --fallback-ref, else measured once (NO BASELINE)
 Exit 1 when any scenario FAILs; results are written as each scenario ends.
 
   --profile NAME       quick (what a PR runs) or full (default quick)
   --scenario GLOB      only scenarios whose name or tag matches (* and ?)
+  --fallback-ref REF   A/B against REF for scenarios with no recorded baseline (e.g. HEAD or HEAD~1)
   --pairs N            A/B pairs per scenario (default: the profile's, else 5)
   --baselines-dir DIR  where recorded baselines live (default baselines)
   --config FILE        wsbench.config.ts or wsbench.yaml
@@ -39,6 +40,7 @@ const BENCH_FLAGS = {
   scenario: { type: 'string' },
   pairs: { type: 'string' },
   baseline: { type: 'string' },
+  'fallback-ref': { type: 'string' },
   'baselines-dir': { type: 'string' },
   config: { type: 'string' },
   out: { type: 'string' },
@@ -57,8 +59,12 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
   const profile = values.profile ?? 'quick';
   const pairs = values.pairs === undefined ? undefined : parsePositiveInteger(values.pairs, '--pairs');
   const outDir = values.out ?? path.join('results', 'bench');
-  const mode: BaselineMode = values.baseline !== undefined ? { kind: 'ref', ref: values.baseline } : { kind: 'stored', dir: values['baselines-dir'] ?? DEFAULT_BASELINES_DIR };
-  const against = mode.kind === 'ref' ? `A/B against ${mode.ref}` : `against recorded baselines in ${mode.dir}/`;
+  const mode: BaselineMode =
+    values.baseline !== undefined
+      ? { kind: 'ref', ref: values.baseline }
+      : { kind: 'stored', dir: values['baselines-dir'] ?? DEFAULT_BASELINES_DIR, ...(values['fallback-ref'] === undefined ? {} : { fallbackRef: values['fallback-ref'] }) };
+  const against =
+    mode.kind === 'ref' ? `A/B against ${mode.ref}` : `against recorded baselines in ${mode.dir}/${mode.kind === 'stored' && mode.fallbackRef !== undefined ? `, else A/B against ${mode.fallbackRef}` : ''}`;
   const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
   const quiet = values.quiet === true;
   if (!quiet) output.stderr(`bench: profile ${profile}, ${scenarios.length} scenario(s), ${against}\n`);
