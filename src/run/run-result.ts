@@ -76,6 +76,8 @@ export interface RunResult {
     eventLoopUtilization: number;
     /** Driver CPU (user + system, all workers) per echoed message, in microseconds. */
     cpuMicrosPerMessage: number | null;
+    /** Driver JS heap after opening (workers measured after a full GC), per established connection, base heap included. */
+    heapBytesPerConnection: number | null;
     workers: number;
     sourceAddresses: string[];
     saturated: boolean;

@@ -261,6 +261,7 @@ function buildResult(parts: ResultParts): RunResult {
       sendLagMaxMs: phase?.sendLagMaxMs ?? 0,
       eventLoopUtilization,
       cpuMicrosPerMessage: phase === undefined || !Number.isFinite(phase.cpuMicrosPerEcho) ? null : phase.cpuMicrosPerEcho,
+      heapBytesPerConnection: opened === undefined || opened.established === 0 ? null : opened.heapUsedBytes / opened.established,
       workers: parts.plan.workers.length,
       sourceAddresses: parts.plan.sourceAddresses,
       saturated: reasons.length > 0,
