@@ -1,4 +1,4 @@
-import type { EnvironmentInfo, LatencySummaryMs, RunResult, RunStatus } from '../run/run-result.js';
+import type { LatencySummaryMs, ResultHeader } from '../run/run-result.js';
 
 /** One probe of a limit search: a fixed offered rate held on every connection. */
 export interface LimitProbe {
@@ -17,16 +17,7 @@ export interface LimitProbe {
   reasons: string[];
 }
 
-export interface LimitResult {
-  schemaVersion: number;
-  kind: 'limit';
-  status: RunStatus;
-  error?: RunResult['error'];
-  tool: RunResult['tool'];
-  startedAt: string;
-  env: EnvironmentInfo;
-  git: RunResult['git'];
-  target: RunResult['target'];
+export interface LimitResult extends ResultHeader<'limit'> {
   search: { connections: number; messageBytes: number; sloP99Ms: number; minAchievedRatio: number; maxProbes: number; holdMs: number; startRatePerConnection: number };
   /** Connections actually open during the probes. */
   established: number;

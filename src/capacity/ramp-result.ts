@@ -1,5 +1,5 @@
 import type { StopCriteriaOptions, StopCriterion } from './stop-criteria.js';
-import type { EnvironmentInfo, LatencySummaryMs, RunResult, RunStatus, TimelinePoint } from '../run/run-result.js';
+import type { LatencySummaryMs, ResultHeader, TimelinePoint } from '../run/run-result.js';
 
 /** One step of a connection ramp: the load held at this connection count, and what it cost. */
 export interface RampStep {
@@ -75,16 +75,7 @@ export interface CapacityVerdict {
   limitedBy?: 'server' | 'machine' | 'generator' | null;
 }
 
-export interface RampResult {
-  schemaVersion: number;
-  kind: 'ramp';
-  status: RunStatus;
-  error?: RunResult['error'];
-  tool: RunResult['tool'];
-  startedAt: string;
-  env: EnvironmentInfo;
-  git: RunResult['git'];
-  target: RunResult['target'];
+export interface RampResult extends ResultHeader<'ramp'> {
   ramp: { from: number; step: number; to: number; holdMs: number; ratePerConnection: number; messageBytes: number };
   steps: RampStep[];
   verdict: CapacityVerdict;

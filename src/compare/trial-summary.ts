@@ -20,6 +20,9 @@ export interface TrialSummary {
   /** The generator (not the server) was the bottleneck: the trial says nothing about the server. */
   saturated: boolean;
   saturationReasons: string[];
+  /** What the server spent (informational, not gated): mean CPU over the measured window and peak RSS. */
+  serverCpuPercent?: number | null;
+  serverPeakRssBytes?: number | null;
 }
 
 /**
@@ -41,5 +44,7 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     errorRate: attempted > 0 ? errors / attempted : 0,
     saturated: result.status === 'saturated' || result.generator.saturated,
     saturationReasons: [...result.generator.saturationReasons],
+    serverCpuPercent: result.server.cpuPercent,
+    serverPeakRssBytes: result.server.peakRssBytes,
   };
 }

@@ -1,19 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { LatencySummaryMs } from '../run/run-result.js';
+import type { TimelinePoint } from '../run/run-result.js';
 
-/** One second of load across all workers, merged exactly (histograms added, counters summed). */
-export interface LoadSecond {
+/**
+ * One second of load across all workers, merged exactly (histograms added, counters summed): a point of
+ * the result's timeline before the server's sample is attached. `eventLoopUtilization` is the busiest worker's.
+ */
+export interface LoadSecond extends Omit<TimelinePoint, 'server'> {
   phaseId: number;
-  second: number;
-  warmup: boolean;
-  connections: number;
-  sent: number;
-  received: number;
-  timedOut: number;
-  latencyMs: LatencySummaryMs | null;
-  sendLagP99Ms: number;
-  /** The busiest worker's event-loop utilization in this second (0..1). */
-  eventLoopUtilization: number;
 }
 
 export interface OpeningProgress {

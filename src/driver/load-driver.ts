@@ -5,7 +5,7 @@ import type { Histogram } from '../metrics/latency-histogram.js';
 import { TypedEmitter } from './driver-events.js';
 import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
-import type { OpenedReport, Pacer, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+import type { OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
 
 export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -45,16 +45,9 @@ export interface PhaseOptions {
   pacer?: Pacer;
 }
 
-export interface PhaseSummary {
+export interface PhaseSummary extends PhaseCounters {
   phaseId: number;
   connections: number;
-  sent: number;
-  received: number;
-  timedOut: number;
-  late: number;
-  mismatched: number;
-  backpressured: number;
-  dropped: number;
   dropsByCode: Record<string, number>;
   measuredMs: number;
   /** Echoes per second that arrived inside the measured window (see PhaseReport.receivedInWindow). */

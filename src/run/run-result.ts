@@ -44,18 +44,22 @@ export interface EnvironmentInfo {
   fingerprint: string;
 }
 
-export interface RunResult {
+/** What every result file (run, ramp, limit) starts with: its kind, how it ended, and where it was measured. */
+export interface ResultHeader<Kind extends string> {
   schemaVersion: number;
-  /** What kind of result file this is: `run` here; ramps and comparisons have their own kinds. */
-  kind: 'run';
+  /** What kind of result file this is. */
+  kind: Kind;
   status: RunStatus;
-  /** Why the run did not complete, when it did not. */
+  /** Why the measurement did not complete, when it did not. */
   error?: { code: string; message: string; logTail?: string[] };
   tool: { name: string; version: string };
   startedAt: string;
   env: EnvironmentInfo;
   git: { commit: string | null; ref: string | null; dirty: boolean | null };
   target: { spec: string; url: string; command: string | null; pid: number | null };
+}
+
+export interface RunResult extends ResultHeader<'run'> {
   scenario: {
     name: string;
     connections: number;

@@ -66,3 +66,21 @@ describe('renderComparisonMarkdown', () => {
     expect(markdown.split('\n')[0]).toContain('a\\|b');
   });
 });
+
+describe('the server-cost table', () => {
+  it('shows each arm\'s median server CPU and RSS, ungated, when the trials carry them', () => {
+    const withCost = trials(1).map((trial) => ({
+      ...trial,
+      serverCpuPercent: trial.arm === 'a' ? 20 : 30,
+      serverPeakRssBytes: (trial.arm === 'a' ? 28 : 14) * 1024 * 1024,
+    }));
+    const markdown = renderComparisonMarkdown(compareTrials({ scenario: 'echo', arms: { a: { spec: 'gobwas:model=goroutine' }, b: { spec: 'gobwas:model=epoll' } }, trials: withCost }));
+    expect(markdown).toContain('| server cost (not gated) | base (A) median | head (B) median | change |');
+    expect(markdown).toContain('| CPU (% of one core) | 20% | 30% | +50.0% |');
+    expect(markdown).toContain('| peak RSS | 28.0 MiB | 14.0 MiB | -50.0% |');
+  });
+
+  it('is left out when no trial has server figures (a --url target)', () => {
+    expect(render(1)).not.toContain('server cost');
+  });
+});
