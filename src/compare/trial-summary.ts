@@ -44,7 +44,7 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     errorRate: attempted > 0 ? errors / attempted : 0,
     saturated: result.status === 'saturated' || result.generator.saturated,
     saturationReasons: [...result.generator.saturationReasons],
-    serverCpuPercent: result.server.cpuPercent,
-    serverPeakRssBytes: result.server.peakRssBytes,
+    serverCpuPercent: result.server?.cpuPercent ?? null,
+    serverPeakRssBytes: result.server?.peakRssBytes ?? null,
   };
 }
