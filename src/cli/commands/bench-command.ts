@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
 import { benchScenario } from '../../compare/bench-scenario.js';
@@ -13,7 +14,6 @@ import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
 import { writeReports } from './report-command.js';
-import { writeFileSync, mkdirSync } from 'node:fs';
 
 export const BENCH_USAGE = `Usage: wsbench bench [--profile quick|full] [--scenario GLOB] [options]
 
