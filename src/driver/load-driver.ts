@@ -25,15 +25,8 @@ export interface DriverOptions {
   handshakeTimeoutMs?: number;
 }
 
-export interface OpenSummary {
-  attempted: number;
-  established: number;
-  failed: number;
-  errorsByCode: Record<string, number>;
-  openMs: number;
-  heapUsedBytes: number;
-  rssBytes: number;
-}
+/** All workers' `opened` reports merged: counts and memory summed, `openMs` the slowest worker's. */
+export type OpenSummary = Omit<OpenedReport, 'type'>;
 
 export interface PhaseOptions {
   ratePerConnection: number;

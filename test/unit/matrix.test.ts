@@ -6,20 +6,8 @@ import { parseConfig } from '../../src/scenario/config-schema.js';
 import type { WsbenchConfig } from '../../src/scenario/config-schema.js';
 import { defaultConfig } from '../../src/scenario/default-config.js';
 import { DRIVER_MESSAGES_PER_CORE_PER_SEC, matchesPattern, planScenarios } from '../../src/scenario/matrix.js';
+import { GiB, MACHINE } from '../support/machine.js';
 
-const GiB = 1024 ** 3;
-
-/** The measured facts of the 2-core CI machine. */
-const MACHINE: MachineLimits = {
-  nofileSoft: 20_000,
-  nofileHard: 20_000,
-  portRangeLow: 32_768,
-  portRangeHigh: 60_999,
-  somaxconn: 4096,
-  totalMemoryBytes: 24 * GiB,
-  freeMemoryBytes: 20 * GiB,
-  cores: 2,
-};
 
 const seed = parseConfig(defaultConfig, 'default');
 const plan = (config: WsbenchConfig, profile = 'full', scenarioGlob?: string, machine: Partial<MachineLimits> = {}) =>

@@ -12,20 +12,8 @@ import {
   type MachineLimits,
 } from '../../src/capacity/preflight.js';
 import { parseOpenFilesLimit, parsePortRange } from '../../src/capacity/preflight-limits.js';
+import { GiB, MACHINE } from '../support/machine.js';
 
-const GiB = 1024 ** 3;
-
-/** The measured facts of the 2-core CI machine. */
-const MACHINE: MachineLimits = {
-  nofileSoft: 20_000,
-  nofileHard: 20_000,
-  portRangeLow: 32_768,
-  portRangeHigh: 60_999,
-  somaxconn: 4096,
-  totalMemoryBytes: 24 * GiB,
-  freeMemoryBytes: 20 * GiB,
-  cores: 2,
-};
 
 function plan(request: Partial<LoadRequest> & { connections: number }, limits: Partial<MachineLimits> = {}): LoadPlan {
   return planLoad({ targetIsFixture: true, ...request }, { ...MACHINE, ...limits });
