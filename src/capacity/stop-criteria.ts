@@ -15,6 +15,12 @@ export const DEFAULT_MIN_ACHIEVED_RATIO = 0.95;
 export const DEFAULT_KNEE_FACTOR = 3;
 /** Below this p99 a jump is noise (0.3 → 1 ms is a factor 3 and means nothing). */
 export const DEFAULT_KNEE_FLOOR_MS = 5;
+/**
+ * Nor is a jump that stays below this share of the SLO a knee: on a shared 2-core machine one step's p99
+ * can go from 1.5 to 11 ms on a scheduling hiccup (seen in a 1K → 20K epoll ramp at 8K connections),
+ * while a real knee heads for the SLO.
+ */
+export const KNEE_FLOOR_SLO_FRACTION = 0.25;
 export const DEFAULT_MAX_GC_PAUSE_MS = 100;
 
 export const STOP_CRITERIA = ['server-died', 'connect-errors', 'generator-saturated', 'throughput', 'error-rate', 'p99-over-slo', 'gc-pause', 'latency-knee'] as const;
@@ -104,10 +110,17 @@ export function evaluateStopCriteria(step: RampStep, previous: RampStep | undefi
   return findings;
 }
 
-/** A latency knee: p99 jumped by more than `kneeFactor` over the previous step, above the noise floor. */
-export function detectKnee(previousP99Ms: number | undefined, p99Ms: number | undefined, options: Pick<StopCriteriaOptions, 'kneeFactor' | 'kneeFloorMs'>): string | undefined {
+/**
+ * A latency knee: p99 jumped by more than `kneeFactor` over the previous step, above the noise floor —
+ * the larger of `kneeFloorMs` and a quarter of the SLO.
+ */
+export function detectKnee(
+  previousP99Ms: number | undefined,
+  p99Ms: number | undefined,
+  options: Pick<StopCriteriaOptions, 'kneeFactor' | 'kneeFloorMs'> & { sloP99Ms?: number },
+): string | undefined {
   if (previousP99Ms === undefined || p99Ms === undefined || previousP99Ms <= 0) return undefined;
-  if (p99Ms < options.kneeFloorMs) return undefined;
+  if (p99Ms < Math.max(options.kneeFloorMs, (options.sloP99Ms ?? 0) * KNEE_FLOOR_SLO_FRACTION)) return undefined;
   const factor = p99Ms / previousP99Ms;
   return factor > options.kneeFactor ? `p99 ${formatMs(p99Ms)} is ${factor.toFixed(1)}× the previous step's ${formatMs(previousP99Ms)} (knee factor ${options.kneeFactor})` : undefined;
 }

@@ -107,6 +107,12 @@ describe('knee detection', () => {
   it('needs a previous step', () => {
     expect(detectKnee(undefined, 100, options)).toBeUndefined();
   });
+
+  it('ignores a jump that stays below a quarter of the SLO, and finds one that heads for it', () => {
+    const withSlo = { ...options, sloP99Ms: 50 };
+    expect(detectKnee(1.54, 10.9, withSlo)).toBeUndefined();
+    expect(detectKnee(1.54, 13, withSlo)).toMatch(/8\.4× the previous step's 1\.54 ms/);
+  });
 });
 
 const machine: MachineFacts = { cores: 2, memBytes: 24 * 1024 ** 3, nofile: 20_000 };

@@ -6,6 +6,7 @@ import type { RampOptions } from '../../capacity/ramp-options.js';
 import { formatRampTable, formatRampVerdict } from '../../capacity/ramp-table.js';
 import type { RampStep } from '../../capacity/ramp-result.js';
 import { writeJsonFile } from '../../report/json-result.js';
+import { writeReports } from './report-command.js';
 import { formatBytes, formatCount, formatMs, formatRate } from '../../report/format-numbers.js';
 import type { RunEvent, RunListener } from '../../run/run-events.js';
 import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
@@ -39,10 +40,12 @@ stop criteria (any one ends the ramp):
   --slo-p99 D          p99 latency above this (default 50ms)
   --error-budget F     timed-out/dropped messages or failed connects above this share (default 0.01)
   --min-achieved F     achieved below this share of offered (default 0.95)
-  --knee-factor X      p99 more than X × the previous step's, above 5 ms (default 3)
+  --knee-factor X      p99 more than X × the previous step's, above 5 ms and a quarter of the SLO (default 3)
   --max-gc-pause D     server GC pause above this (default 100ms)
   also: the server died (or was OOM-killed), connect errors, the load generator saturated
   --json FILE          write the RampResult JSON (written even when the ramp fails part way)
+  --html FILE          write an HTML report: latency, throughput, server CPU and RSS against connections
+  --md FILE            write a Markdown report (verdict first, a mermaid chart)
   --quiet              no live progress
 `;
 
@@ -63,6 +66,8 @@ const RAMP_FLAGS = {
   'knee-factor': { type: 'string' },
   'max-gc-pause': { type: 'string' },
   json: { type: 'string' },
+  html: { type: 'string' },
+  md: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -119,8 +124,9 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
     failure = outcome.failure;
     progress.finish();
     if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
+    const reports = writeReports(outcome.result, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
     output.stdout(`${formatRampTable(outcome.result)}\n\n${formatRampVerdict(outcome.result)}\n`);
-    if (values.json !== undefined) output.stdout(`  result      ${values.json}\n`);
+    for (const file of [...(values.json === undefined ? [] : [values.json]), ...reports]) output.stdout(`  written     ${file}\n`);
   } finally {
     interrupt.dispose();
   }
