@@ -50,7 +50,7 @@ function stepsTable(result: RampResult): string {
   return renderHtmlTable(
     ['step', 'connections', 'established', 'offered', 'achieved', 'p50', 'p99', 'server CPU', 'server RSS', 'timed out', 'stop reasons'],
     result.steps.map((s) => [
-      s.index === limitStep ? badge(String(s.index), 'bad') : s.index,
+      s.index === limitStep ? badge(String(s.index + 1), 'bad') : s.index + 1,
       formatCount(s.connections),
       formatCount(s.established),
       formatRate(s.offeredPerSec),
@@ -79,7 +79,7 @@ export function renderRampPage(result: RampResult): HtmlPage {
         html: renderKeyValueTable([
           ['status', badge(result.status, STATUS_TONE[result.status])],
           ['holds', verdict.maxConnections === null ? 'no step met every criterion' : `${formatCount(verdict.maxConnections)} connections, ${verdict.maxMessagesPerSec === null ? '—' : formatRate(verdict.maxMessagesPerSec)}`],
-          ['first limit', verdict.firstLimit === null ? 'none reached' : `${verdict.firstLimit.criterion} at step ${verdict.firstLimit.step}: ${verdict.firstLimit.detail}`],
+          ['first limit', verdict.firstLimit === null ? 'none reached' : `${verdict.firstLimit.criterion} at step ${verdict.firstLimit.step + 1}: ${verdict.firstLimit.detail}`],
           ['bottleneck', verdict.bottleneck],
           ['p99 SLO', formatMs(verdict.sloP99Ms)],
           ['memory per connection', verdict.memoryPerConnectionBytes === null ? '—' : formatBytes(verdict.memoryPerConnectionBytes)],

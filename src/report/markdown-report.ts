@@ -72,7 +72,7 @@ function rampMarkdown(result: RampResult): string {
     verdict.evidence.map((item) => `- ${cell(item)}`).join('\n'),
     table(['', ''], [
       ['holds', verdict.maxConnections === null ? 'no step met every criterion' : `${formatCount(verdict.maxConnections)} connections, ${verdict.maxMessagesPerSec === null ? '—' : formatRate(verdict.maxMessagesPerSec)}`],
-      ['first limit', limit === null ? 'none reached' : `${limit.criterion} at step ${limit.step}: ${limit.detail}`],
+      ['first limit', limit === null ? 'none reached' : `${limit.criterion} at step ${limit.step + 1}: ${limit.detail}`],
       ['bottleneck', verdict.bottleneck],
       ['p99 SLO', formatMs(verdict.sloP99Ms)],
       ['memory per connection', formatBytes(verdict.memoryPerConnectionBytes)],
@@ -88,7 +88,7 @@ function rampMarkdown(result: RampResult): string {
   }
   parts.push(details('Steps', table(
     ['step', 'connections', 'offered', 'achieved', 'p50', 'p99', 'server CPU', 'server RSS', 'stop reasons'],
-    steps.map((s) => [String(s.index), formatCount(s.connections), formatRate(s.offeredPerSec), formatRate(s.achievedPerSec), formatMs(s.latencyMs?.p50), formatMs(s.latencyMs?.p99),
+    steps.map((s) => [String(s.index + 1), formatCount(s.connections), formatRate(s.offeredPerSec), formatRate(s.achievedPerSec), formatMs(s.latencyMs?.p50), formatMs(s.latencyMs?.p99),
       s.server.cpuPercent === null ? '—' : `${s.server.cpuPercent.toFixed(0)}%`, formatBytes(s.server.rssBytes), s.stopReasons.join('; ') || '—']),
     [true, true, true, true, true, true, true, true, false],
   )));
