@@ -62,7 +62,7 @@ export function formatLimitTable(result: LimitResult): string {
   );
   lines.push(`limit: ${result.summary}`);
   if (result.maxMessagesPerSec !== null && result.maxBytesPerSec !== null) {
-    lines.push(`  max rate    ${formatRate(result.maxMessagesPerSec)} msg/s = ${formatBytes(Math.round(result.maxBytesPerSec))}/s of payload each way (${result.search.messageBytes} B messages)`);
+    lines.push(`  max rate    ${formatRate(result.maxMessagesPerSec).replace("/s", " msg/s")} = ${formatBytes(Math.round(result.maxBytesPerSec))}/s of payload each way (${result.search.messageBytes} B messages)`);
   }
   return lines.join('\n');
 }
