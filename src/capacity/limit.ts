@@ -16,7 +16,8 @@ import { DEFAULT_MAX_PROBES, searchMaxRate } from './limit-search.js';
 import type { ProbeVerdict } from './limit-search.js';
 import type { RampContext } from './ramp.js';
 import { STEP_WATCHDOG_SLACK_MS } from './ramp.js';
-import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS, formatMs, formatRate } from './stop-criteria.js';
+import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS, formatRate } from './stop-criteria.js';
+import { formatBytes, formatMs } from '../report/format-numbers.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -198,9 +199,5 @@ function summarizeLimit(maxRate: number | null, maxPerSec: number | null, option
   const bytes = maxPerSec * options.messageBytes;
   const next = failing === undefined ? 'no probe failed within the budget (the limit is higher)' : `${formatRate(failing.offeredPerSec)} msg/s failed (${failing.reasons.map((reason) => reason.split(':')[0]).join(', ')})`;
   const by = limitedBy === 'generator' ? ' — the limit is the load generator, not the server' : '';
-  return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytesPerSec(bytes)}) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
-}
-
-function formatBytesPerSec(bytes: number): string {
-  return bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MiB/s` : `${(bytes / 1024).toFixed(1)} KiB/s`;
+  return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
 }

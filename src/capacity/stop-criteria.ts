@@ -1,4 +1,5 @@
 import type { RampStep } from './ramp-result.js';
+import { formatMs } from '../report/format-numbers.js';
 
 /**
  * When does a ramp stop? Each criterion looks at one held step (and the step before it, for the knee)
@@ -123,10 +124,6 @@ export function detectKnee(
   if (p99Ms < Math.max(options.kneeFloorMs, (options.sloP99Ms ?? 0) * KNEE_FLOOR_SLO_FRACTION)) return undefined;
   const factor = p99Ms / previousP99Ms;
   return factor > options.kneeFactor ? `p99 ${formatMs(p99Ms)} is ${factor.toFixed(1)}× the previous step's ${formatMs(previousP99Ms)} (knee factor ${options.kneeFactor})` : undefined;
-}
-
-export function formatMs(ms: number): string {
-  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 10 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
 }
 
 export function formatRate(perSec: number): string {

@@ -11,6 +11,8 @@
  * Past `EXACT_RELABELLINGS_MAX` relabellings a fixed-seed Monte Carlo sample is used, p = (hits+1)/(draws+1).
  */
 
+import { seededRandom } from './seeded-random.js';
+
 export const EXACT_RELABELLINGS_MAX = 200_000;
 const MONTE_CARLO_DRAWS = 100_000;
 
@@ -30,17 +32,6 @@ function binomial(n: number, k: number): number {
   return result;
 }
 
-/** mulberry32: a small seeded generator, so the Monte Carlo branch stays a pure function. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function errorRiseTest(aRates: readonly number[], bRates: readonly number[]): ErrorRiseTest {
   const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);

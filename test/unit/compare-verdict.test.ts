@@ -5,18 +5,8 @@ import { interleavedSchedule } from '../../src/compare/schedule.js';
 import { summarizeTrial, type TrialSummary } from '../../src/compare/trial-summary.js';
 import { compareTrials, overallVerdict, planSecondStage, type CompareOptions } from '../../src/compare/verdict.js';
 import type { RunResult } from '../../src/run/run-result.js';
+import { seededRandom } from '../../src/compare/seeded-random.js';
 
-/** mulberry32 */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

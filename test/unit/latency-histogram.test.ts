@@ -8,21 +8,12 @@ import {
   recordMicros,
   summarizeLatencyMs,
 } from '../../src/metrics/latency-histogram.js';
+import { seededRandom } from '../../src/compare/seeded-random.js';
 
-/** A small deterministic PRNG (mulberry32), so the "random" latencies are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('latency histograms', () => {
   it('merge exactly across workers: three encoded parts equal one histogram of every value', () => {
-    const random = seeded(42);
+    const random = seededRandom(42);
     const whole = createHistogram();
     const parts = [createHistogram(), createHistogram(), createHistogram()];
     for (let i = 0; i < 30_000; i++) {
