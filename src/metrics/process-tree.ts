@@ -109,24 +109,10 @@ export function readProcessTree(rootPid: number, options: ReadProcessTreeOptions
   const ticksPerSecond = options.clockTicksPerSecond ?? getClockTicksPerSecond();
   const pageSize = options.pageSizeBytes ?? getPageSizeBytes();
 
-  const childrenOf = new Map<number, ProcStat[]>();
-  let root: ProcStat | undefined;
-  for (const stat of listProcStats(procRoot)) {
-    if (stat.pid === rootPid) root = stat;
-    const siblings = childrenOf.get(stat.ppid);
-    if (siblings === undefined) childrenOf.set(stat.ppid, [stat]);
-    else siblings.push(stat);
-  }
-
   const processes: ProcessReading[] = [];
-  const queue = root === undefined ? [] : [root];
-  const seen = new Set<number>();
-  for (let stat = queue.shift(); stat !== undefined; stat = queue.shift()) {
-    if (seen.has(stat.pid)) continue;
-    seen.add(stat.pid);
+  for (const stat of findProcessTree(rootPid, procRoot)) {
     const reading = readProcess(procRoot, stat, ticksPerSecond, pageSize);
     if (reading !== undefined) processes.push(reading);
-    queue.push(...(childrenOf.get(stat.pid) ?? []));
   }
 
   return {
@@ -137,6 +123,28 @@ export function readProcessTree(rootPid: number, options: ReadProcessTreeOptions
     openFds: sum(processes, (p) => p.openFds),
     threads: sum(processes, (p) => p.threads),
   };
+}
+
+/** The stat lines of a process and all its descendants: the root first, then breadth-first. */
+export function findProcessTree(rootPid: number, procRoot: string = DEFAULT_PROC_ROOT): ProcStat[] {
+  const childrenOf = new Map<number, ProcStat[]>();
+  let root: ProcStat | undefined;
+  for (const stat of listProcStats(procRoot)) {
+    if (stat.pid === rootPid) root = stat;
+    const siblings = childrenOf.get(stat.ppid);
+    if (siblings === undefined) childrenOf.set(stat.ppid, [stat]);
+    else siblings.push(stat);
+  }
+  const tree: ProcStat[] = [];
+  const queue = root === undefined ? [] : [root];
+  const seen = new Set<number>();
+  for (let stat = queue.shift(); stat !== undefined; stat = queue.shift()) {
+    if (seen.has(stat.pid)) continue;
+    seen.add(stat.pid);
+    tree.push(stat);
+    queue.push(...(childrenOf.get(stat.pid) ?? []));
+  }
+  return tree;
 }
 
 function listProcStats(procRoot: string): ProcStat[] {

@@ -13,6 +13,9 @@ export interface ServerSample {
   /** From the target's Prometheus /metrics, when it exposes them. */
   goroutines?: number;
   heapInuseBytes?: number;
+  /** Go's cumulative `go_memstats_alloc_bytes_total` and `go_memstats_mallocs_total`. */
+  allocBytesTotal?: number;
+  mallocsTotal?: number;
   gcCount?: number;
   /** GC pause quantiles from `go_gc_duration_seconds` (seconds → ms). */
   gcPauseP50Ms?: number;

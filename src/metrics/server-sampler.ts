@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { findFamily, findQuantile, findValue, parsePrometheusText } from './prometheus-text.js';
-import type { PrometheusFamily } from './prometheus-text.js';
+import { metricsFromFamilies } from './runtime-metrics.js';
+import { DEFAULT_SCRAPE_TIMEOUT_MS, scrapeMetrics } from './scrape-metrics.js';
 import { readProcessTree } from './process-tree.js';
 import type { ProcessTreeReading } from './process-tree.js';
 import type { ServerSample } from './server-sample.js';
@@ -13,7 +13,8 @@ import type { ServerSample } from './server-sample.js';
  */
 
 export const DEFAULT_SAMPLE_INTERVAL_MS = 1000;
-export const DEFAULT_SCRAPE_TIMEOUT_MS = 800;
+export { DEFAULT_SCRAPE_TIMEOUT_MS } from './scrape-metrics.js';
+export { metricsFromFamilies } from './runtime-metrics.js';
 
 export interface ServerSamplerOptions {
   rootPid: number;
@@ -89,22 +90,19 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
     pageSizeBytes: options.pageSizeBytes,
   });
 
-  const scrapeMetrics = async (): Promise<Partial<ServerSample>> => {
+  const scrapeOnce = async (): Promise<Partial<ServerSample>> => {
     if (options.metricsUrl === undefined) return {};
     scrape.attempts += 1;
     try {
-      const response = await fetchMetrics(options.metricsUrl, {
-        headers: { accept: 'text/plain;version=0.0.4' },
-        signal: AbortSignal.timeout(options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS),
+      const { families, parseErrors } = await scrapeMetrics(options.metricsUrl, {
+        fetch: fetchMetrics,
+        timeoutMs: options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS,
       });
-      const body = await response.text();
-      if (!response.ok) throw new Error(`HTTP ${response.status} from ${options.metricsUrl}`);
-      const { families, errors } = parsePrometheusText(body);
-      scrape.parseErrors += errors.length;
+      scrape.parseErrors += parseErrors;
       return metricsFromFamilies(families);
     } catch (error) {
       scrape.failures += 1;
-      scrape.lastError = describeScrapeError(error, options.metricsUrl);
+      scrape.lastError = error instanceof Error ? error.message : String(error);
       return {};
     }
   };
@@ -124,7 +122,7 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
       openFds: tree.openFds,
       threads: tree.threads,
       processes: tree.processes.length,
-      ...(await scrapeMetrics()),
+      ...(await scrapeOnce()),
     };
   };
 
@@ -206,41 +204,6 @@ function cpuPercentBetween(before: Reading, after: Reading): number {
     if (earlier !== undefined) cpuSeconds += Math.max(0, cpu - earlier);
   }
   return (cpuSeconds / wallSeconds) * 100;
-}
-
-/** Maps a Go (client_golang) or Node (prom-client) target's runtime metrics onto a sample. */
-export function metricsFromFamilies(families: readonly PrometheusFamily[]): Partial<ServerSample> {
-  const metrics: Partial<ServerSample> = {};
-  const goroutines = findValue(families, 'go_goroutines');
-  if (goroutines !== undefined) metrics.goroutines = goroutines;
-  const heapInuse = findValue(families, 'go_memstats_heap_inuse_bytes') ?? findValue(families, 'nodejs_heap_size_used_bytes');
-  if (heapInuse !== undefined) metrics.heapInuseBytes = heapInuse;
-
-  const gc = findFamily(families, 'go_gc_duration_seconds');
-  if (gc !== undefined) {
-    const count = findValue(families, 'go_gc_duration_seconds_count');
-    const p50Seconds = findQuantile(gc, 0.5);
-    const maxSeconds = findQuantile(gc, 1);
-    if (count !== undefined) metrics.gcCount = count;
-    if (p50Seconds !== undefined && !Number.isNaN(p50Seconds)) metrics.gcPauseP50Ms = p50Seconds * 1000;
-    if (maxSeconds !== undefined && !Number.isNaN(maxSeconds)) metrics.gcPauseMaxMs = maxSeconds * 1000;
-  }
-  const nodeGc = findFamily(families, 'nodejs_gc_duration_seconds');
-  if (gc === undefined && nodeGc !== undefined) {
-    // prom-client: a histogram per GC kind; the count is their sum.
-    metrics.gcCount = nodeGc.samples
-      .filter((sample) => sample.name === 'nodejs_gc_duration_seconds_count')
-      .reduce((total, sample) => total + sample.value, 0);
-  }
-  return metrics;
-}
-
-function describeScrapeError(error: unknown, url: string): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `scraping ${url} timed out`;
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error instanceof Error ? error.message : String(error)}${cause}`;
 }
 
 export interface ServerSummary {

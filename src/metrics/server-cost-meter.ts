@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+import { readProcessTree } from './process-tree.js';
+import { metricsFromFamilies } from './runtime-metrics.js';
+import { scrapeMetrics } from './scrape-metrics.js';
+import { computeServerCost } from './server-cost.js';
+import type { RuntimeCounterReading, ServerCostReport } from './server-cost.js';
+import { readTreeCpu, treeCpuBetween } from './thread-cpu.js';
+import type { TreeCpuReading } from './thread-cpu.js';
+
+/**
+ * Takes the readings server cost is computed from, for any server known by its PID (a target wsbench
+ * started, or one given with a PID): RSS before and after opening the connections, and per-thread CPU plus
+ * the Go runtime's counters at the measured window's start and end. /proc is read synchronously, at the
+ * moment asked; the scrape follows and keeps its own time. Never throws: what could not be read becomes
+ * a null figure with a note.
+ */
+
+export interface ServerCostMeterOptions {
+  pid: number;
+  /** The server's Prometheus endpoint; Go servers give allocations and GC cycles through it. */
+  metricsUrl?: string;
+  /** False when the endpoint speaks for one of several server processes. @default true */
+  metricsCoverTree?: boolean;
+  /** @default performance.now */
+  clock?: () => number;
+  /** @default '/proc' */
+  procRoot?: string;
+  /** @default `getconf CLK_TCK` */
+  clockTicksPerSecond?: number;
+  /** @default `getconf PAGESIZE` */
+  pageSizeBytes?: number;
+  /** @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  scrapeTimeoutMs?: number;
+}
+
+export interface WindowFigures {
+  /** The driver's measured window. */
+  windowMs: number;
+  /** Echoes that arrived inside it. */
+  messages: number;
+  connections: number;
+}
+
+export interface ServerCostMeter {
+  /** RSS of the tree now: call once the target is ready, before any connection opens. */
+  beforeOpen(): void;
+  /** RSS of the tree now: call once the connections are open. */
+  afterOpen(): void;
+  /** Reads CPU and the counters at these clock times (the driver's window); replaces an earlier schedule. */
+  scheduleWindow(fromMs: number, toMs: number): void;
+  /** A reading now; the first marks the window's start, the last its end. */
+  read(): Promise<void>;
+  /** Cancels readings not yet taken and waits for scrapes in flight. */
+  finish(): Promise<void>;
+  summarize(figures: WindowFigures): ServerCostReport;
+}
+
+export function createServerCostMeter(options: ServerCostMeterOptions): ServerCostMeter {
+  const clock = options.clock ?? (() => performance.now());
+  const notes: string[] = [];
+  const note = (text: string): void => {
+    if (!notes.includes(text)) notes.push(text);
+  };
+  let rssBeforeOpenBytes: number | null = null;
+  let rssAfterOpenBytes: number | null = null;
+  const cpuReadings: TreeCpuReading[] = [];
+  const counterReadings: Array<RuntimeCounterReading | null> = [];
+  const inFlight = new Set<Promise<void>>();
+  let timers: NodeJS.Timeout[] = [];
+
+  const readRss = (): number | null => {
+    const tree = readProcessTree(options.pid, { procRoot: options.procRoot, clockTicksPerSecond: options.clockTicksPerSecond, pageSizeBytes: options.pageSizeBytes });
+    if (tree.processes.length > 0) return tree.rssBytes;
+    note(`the server (pid ${options.pid}) was not in /proc when its memory was read`);
+    return null;
+  };
+
+  const scrapeCounters = async (): Promise<RuntimeCounterReading | null> => {
+    if (options.metricsUrl === undefined) return null;
+    const atMs = clock();
+    try {
+      const { families } = await scrapeMetrics(options.metricsUrl, { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(options.scrapeTimeoutMs === undefined ? {} : { timeoutMs: options.scrapeTimeoutMs }) });
+      const { allocBytesTotal, mallocsTotal, gcCount } = metricsFromFamilies(families);
+      return { atMs, ...(allocBytesTotal === undefined ? {} : { allocBytesTotal }), ...(mallocsTotal === undefined ? {} : { mallocsTotal }), ...(gcCount === undefined ? {} : { gcCount }) };
+    } catch (error) {
+      note(`the window's allocation counters are missing: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    }
+  };
+
+  const read = (): Promise<void> => {
+    try {
+      const reading = readTreeCpu(options.pid, { procRoot: options.procRoot, clockTicksPerSecond: options.clockTicksPerSecond, clock });
+      if (reading.processes.size > 0) cpuReadings.push(reading);
+      else note(`the server (pid ${options.pid}) was not in /proc at a CPU reading`);
+    } catch (error) {
+      note(`reading the server's CPU failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const index = counterReadings.push(null) - 1;
+    const pending = scrapeCounters().then((counters) => {
+      counterReadings[index] = counters;
+    });
+    inFlight.add(pending);
+    return pending.finally(() => inFlight.delete(pending));
+  };
+
+  return {
+    beforeOpen() {
+      rssBeforeOpenBytes = readRss();
+    },
+    afterOpen() {
+      rssAfterOpenBytes = readRss();
+    },
+    scheduleWindow(fromMs, toMs) {
+      for (const timer of timers) clearTimeout(timer);
+      const at = (ms: number): NodeJS.Timeout => setTimeout(() => void read(), Math.max(0, ms - clock()));
+      timers = [at(fromMs), at(toMs)];
+    },
+    read,
+    async finish() {
+      for (const timer of timers) clearTimeout(timer);
+      timers = [];
+      await Promise.all([...inFlight]);
+    },
+    summarize(figures) {
+      const windowNotes = [...notes];
+      if (cpuReadings.length < 2) windowNotes.push('the server\'s CPU was not read at both ends of the measured window (the run ended early)');
+      const cpu = cpuReadings.length < 2 ? null : treeCpuBetween(cpuReadings);
+      if (options.metricsUrl === undefined) windowNotes.push('no metrics endpoint is known for the server: no allocation or GC figures');
+      return computeServerCost({
+        ...figures,
+        cpu,
+        rssBeforeOpenBytes,
+        rssAfterOpenBytes,
+        countersAtStart: counterReadings.length >= 2 ? (counterReadings[0] ?? null) : null,
+        countersAtEnd: counterReadings.length >= 2 ? (counterReadings.at(-1) ?? null) : null,
+        countersCoverTree: options.metricsCoverTree ?? true,
+        notes: windowNotes,
+      });
+    },
+  };
+}
