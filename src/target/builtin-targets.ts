@@ -8,11 +8,23 @@ import type { KnobDefinition, TargetDefinition } from './target-definition.js';
 /** The fixtures' ready line (fixtures/*\/README.md): printed once, when every process listens. */
 const FIXTURE_READY_LINE = /^wsbench-fixture ready /;
 
+// The fixtures' own bounds (fixtures/*/README.md): checked here too, so a bad value fails before the target starts.
+const MAX_INJECT_US = 10_000_000;
+const MAX_INJECT_ALLOC_BYTES = 64 * 1024 * 1024;
+
 const sharedKnobs: Record<string, KnobDefinition> = {
   write: enumKnob('--write', ['single', 'batch'], 'one write per echoed frame, or queued frames coalesced into one write'),
   'max-frame': bytesKnob('--max-frame', 'largest frame accepted; bigger ones are refused with close code 1009'),
   procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)'),
-  'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true }),
+  'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true, max: MAX_INJECT_US }),
+  'inject-alloc-bytes': bytesKnob('--inject-alloc-bytes', 'heap garbage allocated and written per message (Go: one object of N bytes)', {
+    max: MAX_INJECT_ALLOC_BYTES,
+  }),
+  'inject-lock-us': countKnob(
+    '--inject-lock-us',
+    'a process-wide lock held (sleeping, no CPU) this many microseconds per message, so echoes queue behind each other',
+    { allowZero: true, max: MAX_INJECT_US },
+  ),
 };
 
 const procsOf = (knobs: Record<string, string>): number => Number(knobs.procs ?? 1);

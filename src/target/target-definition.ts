@@ -48,16 +48,32 @@ export function enumKnob(flag: string, values: readonly string[], description: s
   };
 }
 
-export function bytesKnob(flag: string, description: string): KnobDefinition {
-  return { flag, description, parse: (raw, knob) => String(parseBytes(raw, `knob ${knob}`)) };
+/** An upper bound that names the server's own limit, so a value it would refuse fails before the target starts. */
+export interface KnobLimit {
+  max?: number;
 }
 
-export function countKnob(flag: string, description: string, { allowZero = false } = {}): KnobDefinition {
+export function bytesKnob(flag: string, description: string, { max }: KnobLimit = {}): KnobDefinition {
   return {
     flag,
     description,
-    parse: (raw, knob) => (allowZero && raw.trim() === '0' ? '0' : String(parsePositiveInteger(raw, `knob ${knob}`))),
+    parse: (raw, knob) => String(checkMax(parseBytes(raw, `knob ${knob}`), max, knob, raw, 'bytes')),
   };
+}
+
+export function countKnob(flag: string, description: string, { allowZero = false, max }: { allowZero?: boolean } & KnobLimit = {}): KnobDefinition {
+  return {
+    flag,
+    description,
+    parse: (raw, knob) => String(checkMax(allowZero && raw.trim() === '0' ? 0 : parsePositiveInteger(raw, `knob ${knob}`), max, knob, raw)),
+  };
+}
+
+function checkMax(value: number, max: number | undefined, knob: string, raw: string, unit = ''): number {
+  if (max !== undefined && value > max) {
+    throw new UsageError('INVALID_KNOB_VALUE', `Expected knob ${knob} to be at most ${max}${unit === '' ? '' : ` ${unit}`}; got ${describeValue(raw)}. Use a smaller value`);
+  }
+  return value;
 }
 
 /** Turns the SPEC's knob values into flags, rejecting knobs the target does not have. */

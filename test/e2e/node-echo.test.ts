@@ -159,6 +159,11 @@ function closeEvent(client: WebSocket): Promise<{ code: number; reason: string }
   return new Promise((resolve) => client.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
 
+/** CPU time of a process's main thread (the event loop), in ns: /proc/PID/schedstat, not 10 ms ticks. */
+function mainThreadCpuNs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+}
+
 async function scrapeMetrics(port: number): Promise<Map<string, number>> {
   const response = await fetch(`http://${HOST}:${port}/metrics`);
   expect(response.status).toBe(200);
@@ -275,6 +280,46 @@ describe('node-echo fixture', () => {
     for (let i = 0; i < 20; i++) client.send(`m${i}`);
     await echoes;
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(20 * 5);
+  });
+
+  it('allocates --inject-alloc-bytes of garbage per message, so V8 collects more often', async () => {
+    const gcRunsOver = async (args: string[]): Promise<number> => {
+      const metricsPort = await freePort();
+      const { port } = await startFixture([...args, '--metrics-addr', `${HOST}:${metricsPort}`]);
+      const client = await connect(port);
+      const before = (await scrapeMetrics(metricsPort)).get('nodejs_gc_runs_total')!;
+      for (let i = 0; i < 10; i++) {
+        const echoes = nextMessages(client, 50);
+        for (let j = 0; j < 50; j++) client.send(`m${j}`);
+        await echoes;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100)); // gc entries are delivered asynchronously
+      return (await scrapeMetrics(metricsPort)).get('nodejs_gc_runs_total')! - before;
+    };
+    // 500 messages × 1 MiB = 500 MiB of garbage: far past what V8 lets external memory grow without a GC.
+    const withGarbage = await gcRunsOver(['--inject-alloc-bytes', String(1 << 20)]);
+    const without = await gcRunsOver([]);
+    expect(withGarbage).toBeGreaterThanOrEqual(5);
+    expect(withGarbage).toBeGreaterThan(without + 3);
+  });
+
+  it('holds the event loop --inject-lock-us per message without burning CPU, so echoes queue', async () => {
+    const holdMs = 20;
+    const { port, pid } = await startFixture(['--inject-lock-us', String(holdMs * 1000)]);
+    const clients = await Promise.all([0, 1, 2, 3, 4].map(() => connect(port)));
+    const cpuBeforeNs = mainThreadCpuNs(pid);
+    const startedAt = performance.now();
+    await Promise.all(
+      clients.map((client, i) => {
+        const echo = nextMessages(client, 1);
+        client.send(`conn ${i}`);
+        return echo;
+      }),
+    );
+    const tookMs = performance.now() - startedAt;
+    const burntMs = (mainThreadCpuNs(pid) - cpuBeforeNs) / 1e6;
+    expect(tookMs).toBeGreaterThanOrEqual(clients.length * holdMs);
+    expect(burntMs).toBeLessThan((clients.length * holdMs) / 4);
   });
 
   it('counts connections, messages, bytes and refused frames on /metrics', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { gobwasTarget } from '../../src/target/builtin-targets.js';
+import { gobwasTarget, nodeTarget } from '../../src/target/builtin-targets.js';
 import { knobArguments } from '../../src/target/target-definition.js';
 import { formatTargetSpec, parseTargetSpec } from '../../src/target/target-spec.js';
 import { parseBytes, parseDurationMs, parsePositiveInteger } from '../../src/scenario/units.js';
@@ -38,6 +38,19 @@ describe('target SPEC', () => {
     expect(() => knobArguments(gobwasTarget, { model: 'threads' })).toThrow(/knob model to be one of goroutine \| epoll; got "threads"/);
     expect(() => knobArguments(gobwasTarget, { procs: '0' })).toThrow(/knob procs to be a positive integer/);
     expect(knobArguments(gobwasTarget, { 'inject-delay-us': '0' })).toEqual(['--inject-delay-us', '0']);
+  });
+
+  it('declares the injected regressions of both fixtures, bounded like the fixtures bound them', () => {
+    for (const target of [gobwasTarget, nodeTarget]) {
+      expect(knobArguments(target, parseTargetSpec('gobwas:inject-alloc-bytes=2048').knobs)).toEqual(['--inject-alloc-bytes', '2048']);
+      expect(knobArguments(target, { 'inject-alloc-bytes': '2KiB', 'inject-lock-us': '200' })).toEqual(['--inject-alloc-bytes', '2048', '--inject-lock-us', '200']);
+      expect(knobArguments(target, { 'inject-lock-us': '0' })).toEqual(['--inject-lock-us', '0']);
+    }
+    expect(() => knobArguments(gobwasTarget, { 'inject-alloc-bytes': 'lots' })).toThrow(/knob inject-alloc-bytes to be a size in bytes/);
+    expect(() => knobArguments(gobwasTarget, { 'inject-alloc-bytes': '65MiB' })).toThrow(/knob inject-alloc-bytes to be at most 67108864 bytes; got "65MiB"/);
+    expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '-5' })).toThrow(/knob inject-lock-us to be a positive integer/);
+    expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '10000001' })).toThrow(/knob inject-lock-us to be at most 10000000/);
+    expect(() => knobArguments(gobwasTarget, { 'inject-delay-us': '99999999' })).toThrow(UsageError);
   });
 });
 
