@@ -22,7 +22,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '3s' },
   },
 });
-const cli = path.resolve('dist/cli/main.js');
+const cli = path.resolve('dist/cli/bin.js');
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-driver-cost-'));
 
 const freePort = () =>

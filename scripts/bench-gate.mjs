@@ -18,7 +18,7 @@ import { interleavedSchedule } from '../dist/compare/schedule.js';
 import { summarizeTrial } from '../dist/compare/trial-summary.js';
 import { gobwasTarget } from '../dist/target/builtin-targets.js';
 import { parseTargetSpec } from '../dist/target/target-spec.js';
-import { parseDurationMs } from '../dist/scenario/units.js';
+import { parseDurationMs } from '../dist/units.js';
 
 const { values } = parseArgs({
   options: {

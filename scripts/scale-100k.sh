@@ -4,7 +4,7 @@
 # concurrency models. Prints the figures; the result JSONs stay in the output directory.
 #
 #   scripts/scale-100k.sh [OUT_DIR]          (default: results/scale-<date>)
-#   WSBENCH_CLI=path/to/cli.js               the wsbench entry point (default: dist/cli/main.js)
+#   WSBENCH_CLI=path/to/cli.js               the wsbench entry point (default: dist/cli/bin.js)
 #   CONNECTIONS=100000 HOLD=65s RATE=1       the big run's size, hold and msg/s per connection
 #   MODEL_CONNECTIONS=20000 MODEL_RATE=0.1   last step and rate of the per-model memory ramps
 #
@@ -15,7 +15,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 out="${1:-results/scale-$(date +%Y%m%d-%H%M%S)}"
-cli="${WSBENCH_CLI:-dist/cli/main.js}"
+cli="${WSBENCH_CLI:-dist/cli/bin.js}"
 connections="${CONNECTIONS:-100000}"
 hold="${HOLD:-65s}"
 rate="${RATE:-1}"

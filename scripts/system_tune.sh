@@ -12,7 +12,7 @@ readonly SCRIPT_NAME="${0##*/}"
 
 # One fd per connection in the driver and one in the target, plus a reserve: 100K connections in
 # one process need ~100K descriptors. Below this wsbench still works by splitting the load across
-# processes (see src/capacity/preflight.ts), so a low value costs processes, not correctness.
+# processes (see src/plan/preflight.ts), so a low value costs processes, not correctness.
 readonly RECOMMENDED_NOFILE=131072
 
 # name|rule|recommended|why. Rules: min (current >= recommended), max (current <= recommended),

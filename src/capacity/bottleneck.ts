@@ -1,7 +1,7 @@
 import type { Bottleneck, CapacityVerdict, RampStep } from './ramp-result.js';
-import type { StopCriterion } from './stop-criteria.js';
+import type { StopCriterion } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
-import { formatMs } from '../report/format-numbers.js';
+import { formatMs } from '../format-numbers.js';
 
 /**
  * Names what limited a ramp, with its evidence. Pure: the steps, the first stop finding and the

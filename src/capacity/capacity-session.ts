@@ -1,15 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { InfrastructureError, InterruptedError, UsageError } from '../errors.js';
-import { planLoad, readMachineLimits } from './preflight.js';
-import type { LoadPlan, MachineLimits } from './preflight.js';
+import { planLoad, readMachineLimits } from '../plan/preflight.js';
+import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
 import { LoadDriver } from '../driver/load-driver.js';
 import { createServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
-import { describeExit, startTarget, LOG_TAIL_LINES } from '../target/target-process.js';
-import type { RunningTarget, TargetExit } from '../target/target-process.js';
-import type { TargetDefinition } from '../target/target-definition.js';
-import type { TargetSpec } from '../target/target-spec.js';
+import { describeExit, startTarget, LOG_TAIL_LINES } from '../targets/target-process.js';
+import type { RunningTarget, TargetExit } from '../targets/target-process.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 import type { RunListener } from '../run/run-events.js';
 
 /**

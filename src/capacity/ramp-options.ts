@@ -1,8 +1,8 @@
 import { UsageError } from '../errors.js';
-import type { TargetSpec } from '../target/target-spec.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
-import { DEFAULT_STOP_CRITERIA } from './stop-criteria.js';
-import type { StopCriteriaOptions } from './stop-criteria.js';
+import { DEFAULT_STOP_CRITERIA } from './stop-criteria-options.js';
+import type { StopCriteriaOptions } from './stop-criteria-options.js';
 
 export const DEFAULT_RAMP_HOLD_MS = 10_000;
 export const DEFAULT_RAMP_RATE_PER_CONNECTION = 1;

@@ -1,4 +1,4 @@
-import type { StopCriteriaOptions, StopCriterion } from './stop-criteria.js';
+import type { StopCriteriaOptions, StopCriterion } from './stop-criteria-options.js';
 import type { LatencySummaryMs, ResultHeader, TimelinePoint } from '../run/run-result.js';
 
 /** One step of a connection ramp: the load held at this connection count, and what it cost. */

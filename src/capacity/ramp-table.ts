@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatMs, formatRate } from '../report/format-numbers.js';
+import { formatBytes, formatCount, formatMs, formatRate } from '../format-numbers.js';
 import type { RampResult, RampStep } from './ramp-result.js';
 import type { LimitResult } from './limit-result.js';
 

@@ -3,11 +3,11 @@ import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { describeEnvironment } from '../metrics/environment.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import { readGitInfo } from '../run/git-info.js';
-import type { RunListener } from '../run/run-events.js';
+import type { CapacityListener } from '../capacity/capacity-events.js';
 import { RESULT_SCHEMA_VERSION } from '../run/run-result.js';
 import type { RunResult, TimelinePoint } from '../run/run-result.js';
-import type { TargetDefinition } from '../target/target-definition.js';
-import { describeExit } from '../target/target-process.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import { describeExit } from '../targets/target-process.js';
 import { TOOL_NAME, TOOL_VERSION } from '../tool-info.js';
 import { decideVerdict } from './bottleneck.js';
 import type { FirstLimit } from './bottleneck.js';
@@ -30,7 +30,7 @@ export const OPEN_WATCHDOG_MIN_MS = 60_000;
 export interface RampContext {
   definition?: TargetDefinition;
   signal?: AbortSignal;
-  onEvent?: RunListener;
+  onEvent?: CapacityListener;
 }
 
 export interface RampOutcome {

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { RunOptions } from '../scenario/run-options.js';
-import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../scenario/units.js';
+import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../units.js';
 
 /** The flags that shape the offered load, shared by `run`, `compare` and `bench` (as overrides). */
 export const LOAD_FLAGS = {

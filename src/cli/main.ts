@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../tool-info.js';
@@ -73,6 +72,3 @@ function reportError(error: unknown, output: CommandOutput): number {
   output.stderr(`wsbench: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   return EXIT_INFRASTRUCTURE;
 }
-
-// Exit explicitly: a result is complete once main returns, and a stray handle must not keep a CI job alive.
-main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,5 +1,5 @@
 import { createProgressReporter } from '../report/progress-reporter.js';
-import type { RunListener } from '../run/run-events.js';
+import type { CapacityListener } from '../capacity/capacity-events.js';
 
 /** Where a command writes: the result on stdout, progress and errors on stderr (so stdout can be piped). */
 export interface CommandOutput {
@@ -15,7 +15,7 @@ export const processOutput: CommandOutput = {
 };
 
 /** The live progress reporter for a command, or a silent listener with `--quiet`. */
-export function progressFor(output: CommandOutput, quiet: boolean, label?: () => string | undefined): RunListener & { finish: () => void } {
+export function progressFor(output: CommandOutput, quiet: boolean, label?: () => string | undefined): CapacityListener & { finish: () => void } {
   if (quiet) return Object.assign(() => {}, { finish: () => {} });
   return createProgressReporter({ write: output.stderr, interactive: output.interactive, ...(label === undefined ? {} : { label }) });
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { writeJsonFile } from '../report/json-result.js';
+import { writeJsonFile } from '../write-json-file.js';
 import type { EnvironmentInfo } from '../run/run-result.js';
 import type { TrialSummary } from './trial-summary.js';
 

@@ -1,5 +1,5 @@
-import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
-import type { ComparisonReport } from '../report/comparison-report.js';
+import { InterruptedError, WsbenchError } from '../errors.js';
+import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
@@ -7,9 +7,9 @@ import { describeEnvironment } from '../metrics/environment.js';
 import type { PlannedScenario } from '../scenario/matrix.js';
 import { resolveRunOptions } from '../scenario/run-options.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
-import { resolveTargetAtRevision } from '../target/resolve-target.js';
-import type { TargetDefinition } from '../target/target-definition.js';
-import { parseTargetSpec } from '../target/target-spec.js';
+import { resolveTargetAtRevision } from '../targets/resolve-target.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import { parseTargetSpec } from '../targets/target-spec.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import { findBaseline } from './baseline-store.js';
 import type { Baseline } from './baseline-store.js';
@@ -179,8 +179,4 @@ function judged(planned: PlannedScenario, report: ComparisonReport, failure: Wsb
 function withinBudget(planned: PlannedScenario, head: TrialSummary[]): boolean | null {
   if (planned.errorBudget === undefined || head.length === 0) return null;
   return Math.max(...head.map((trial) => trial.errorRate)) <= planned.errorBudget;
-}
-
-export function isInfrastructureFailure(outcome: BenchOutcome): boolean {
-  return outcome.failure instanceof InfrastructureError;
 }

@@ -1,10 +1,11 @@
+import type { MetricName } from '../scenario/metric-name.js';
 import type { TrialSummary } from './trial-summary.js';
 import type { Arm } from './schedule.js';
 
 /** PASS: the change is within the gate with 95% confidence. FAIL: significant and beyond the gate. */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
 
-export type MetricName = 'throughput' | 'p50' | 'p99' | 'errors';
+export type { MetricName };
 
 /** One metric's row. JSON-serializable: numbers, strings and nulls only. */
 export interface MetricComparison {

@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
-import type { ComparisonReport } from '../report/comparison-report.js';
+import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
-import type { TargetDefinition } from '../target/target-definition.js';
-import type { TargetSpec } from '../target/target-spec.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 import type { Comparison } from './comparison.js';
 import { interleavedSchedule } from './schedule.js';
 import type { Arm } from './schedule.js';

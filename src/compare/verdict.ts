@@ -31,7 +31,7 @@ import {
 } from './compare-options.js';
 import { errorRiseTest } from './error-rate-test.js';
 import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
-import { pairUp, type TrialPair } from './schedule.js';
+import { pairUp, type TrialPair } from './pair-up.js';
 import { pairedLogRatio, signedRankExactP } from './statistics.js';
 import type { TrialSummary } from './trial-summary.js';
 

@@ -1,11 +1,25 @@
 import { EventEmitter } from 'node:events';
-import type { TimelinePoint } from '../run/run-result.js';
+import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
+
+/** What the driver counts in one second of load, merged across workers. */
+export interface LoadSecondCounts {
+  /** Seconds since the start of the load (warm-up included). */
+  second: number;
+  warmup: boolean;
+  connections: number;
+  sent: number;
+  received: number;
+  timedOut: number;
+  latencyMs: LatencySummaryMs | null;
+  sendLagP99Ms: number;
+  eventLoopUtilization: number;
+}
 
 /**
  * One second of load across all workers, merged exactly (histograms added, counters summed): a point of
  * the result's timeline before the server's sample is attached. `eventLoopUtilization` is the busiest worker's.
  */
-export interface LoadSecond extends Omit<TimelinePoint, 'server'> {
+export interface LoadSecond extends LoadSecondCounts {
   phaseId: number;
 }
 

@@ -96,10 +96,6 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     process.once('exit', this.exitHook);
   }
 
-  get workerPids(): number[] {
-    return this.workers.flatMap((worker) => (worker.pid === undefined ? [] : [worker.pid]));
-  }
-
   /** Opens `connections` in all, split evenly over the workers; connections already open stay open. */
   async open(connections: number): Promise<OpenSummary> {
     const shares = splitEvenly(connections, this.workers.length);

@@ -57,14 +57,4 @@ export class SendSchedule {
     if (intended > nowMs || intended >= endMs) return -1;
     return this.nextIndex++;
   }
-
-  /** Milliseconds until the next send is due (≤ 0 when one is due already). */
-  msUntilNext(nowMs: number): number {
-    return this.intendedMs(this.nextIndex) - nowMs;
-  }
-
-  /** Number of sends intended in [startMs, endMs): what the schedule offers. */
-  countBefore(endMs: number): number {
-    return Math.max(0, Math.ceil((endMs - this.startMs) / this.slotMs - this.offset));
-  }
 }

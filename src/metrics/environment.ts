@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import type { EnvironmentInfo } from '../run/run-result.js';
+
+export interface EnvironmentInfo {
+  node: string;
+  os: string;
+  kernel: string;
+  cpuModel: string;
+  cores: number;
+  memBytes: number;
+  /** Hash of what makes two runs comparable (CPU model, cores, kernel, Node, tool version). */
+  fingerprint: string;
+}
 
 /** What the machine is; tests pass their own. */
 export interface EnvironmentSource {

@@ -1,6 +1,15 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { LatencySummaryMs } from '../run/run-result.js';
+
+export interface LatencySummaryMs {
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+}
 
 /**
  * HDR histograms of microseconds with an explicit range, so that every worker's histogram has the same

@@ -1,5 +1,5 @@
 import type { RunResult } from '../run/run-result.js';
-import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from './format-numbers.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 
 /** The human summary of one run: pure, `(result) => string`. */
 export function formatRunSummary(result: RunResult): string {

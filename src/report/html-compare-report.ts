@@ -1,8 +1,8 @@
 import type { MetricComparison, Verdict } from '../compare/comparison.js';
 import { renderComparisonMarkdown } from '../compare/markdown-table.js';
 import type { TrialSummary } from '../compare/trial-summary.js';
-import type { ComparisonReport } from './comparison-report.js';
-import { formatMs, formatPercent, formatRate } from './format-numbers.js';
+import type { ComparisonReport } from '../compare/comparison-report.js';
+import { formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { badge, figure, renderHtmlTable } from './html-page.js';
 import type { HtmlPage, Tone } from './html-page.js';
 import { describeOrigin, STATUS_TONE } from './html-run-report.js';

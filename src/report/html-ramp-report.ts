@@ -1,5 +1,5 @@
 import type { RampResult, RampStep } from '../capacity/ramp-result.js';
-import { formatBytes, formatCount, formatMs, formatRate } from './format-numbers.js';
+import { formatBytes, formatCount, formatMs, formatRate } from '../format-numbers.js';
 import { badge, figure, renderHtmlTable, renderKeyValueTable } from './html-page.js';
 import type { HtmlPage } from './html-page.js';
 import { describeOrigin, STATUS_TONE } from './html-run-report.js';

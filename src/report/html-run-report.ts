@@ -1,5 +1,5 @@
 import type { RunResult, TimelinePoint } from '../run/run-result.js';
-import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from './format-numbers.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { badge, figure, renderKeyValueTable } from './html-page.js';
 import type { HtmlPage, RawHtml, Tone } from './html-page.js';
 import { renderLineChart } from './svg-chart.js';

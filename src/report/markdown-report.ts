@@ -1,8 +1,8 @@
 import type { RampResult } from '../capacity/ramp-result.js';
 import { renderComparisonMarkdown } from '../compare/markdown-table.js';
 import type { RunResult } from '../run/run-result.js';
-import type { ComparisonReport } from './comparison-report.js';
-import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from './format-numbers.js';
+import type { ComparisonReport } from '../compare/comparison-report.js';
+import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { describeOrigin, runHeadline } from './html-run-report.js';
 import { renderMermaidXyChart } from './mermaid-xychart.js';
 import { reproduceCommand } from './reproduce-command.js';

@@ -10,8 +10,6 @@ import type { RunEvent, RunListener } from '../run/run-events.js';
  */
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
-/** The port the shipped Prometheus config scrapes (observability/prometheus/prometheus.yml). */
-export const DEFAULT_METRICS_PORT = 9464;
 /** `wsbench_rtt_seconds` is a summary over the echoes of the last second, at these quantiles. */
 export const RTT_QUANTILES = [0.5, 0.9, 0.99, 0.999] as const;
 

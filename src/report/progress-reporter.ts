@@ -1,5 +1,5 @@
-import type { RunEvent, RunListener } from '../run/run-events.js';
-import { formatCount, formatMs, formatRate } from './format-numbers.js';
+import type { CapacityEvent, CapacityListener } from '../capacity/capacity-events.js';
+import { formatCount, formatMs, formatRate } from '../format-numbers.js';
 
 /** Not on a terminal (CI logs), a plain line this often instead of a line redrawn every second. */
 export const PLAIN_PROGRESS_INTERVAL_S = 5;
@@ -13,7 +13,7 @@ export interface ProgressReporterOptions {
 }
 
 /** Live progress on stderr: a reporter listening to the run's events, so the driver never prints. */
-export function createProgressReporter(options: ProgressReporterOptions): RunListener & { finish: () => void } {
+export function createProgressReporter(options: ProgressReporterOptions): CapacityListener & { finish: () => void } {
   let lineOpen = false;
   const show = (text: string, plainEvery?: number, second?: number): void => {
     const label = options.label?.();
@@ -30,7 +30,7 @@ export function createProgressReporter(options: ProgressReporterOptions): RunLis
     lineOpen = false;
     options.write(`${text}\n`);
   };
-  const listener = (event: RunEvent): void => {
+  const listener = (event: CapacityEvent): void => {
     switch (event.type) {
       case 'stage':
         if (event.stage === 'starting-target') say(`starting target ${event.detail ?? ''}`);

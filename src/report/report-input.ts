@@ -1,7 +1,7 @@
 import type { RampResult } from '../capacity/ramp-result.js';
 import { ConfigError } from '../errors.js';
 import type { RunResult } from '../run/run-result.js';
-import type { ComparisonReport } from './comparison-report.js';
+import type { ComparisonReport } from '../compare/comparison-report.js';
 
 /** Anything `wsbench report` can render, told apart by `kind`. */
 export type ReportInput = RunResult | RampResult | ComparisonReport;

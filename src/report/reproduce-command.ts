@@ -1,6 +1,6 @@
 import type { RampResult } from '../capacity/ramp-result.js';
 import type { RunResult } from '../run/run-result.js';
-import type { ComparisonReport } from './comparison-report.js';
+import type { ComparisonReport } from '../compare/comparison-report.js';
 import type { ReportInput } from './report-input.js';
 
 /** Quotes a word for a POSIX shell only when it needs it, so the common command stays easy to read. */

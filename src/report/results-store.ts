@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeJsonFile } from './json-result.js';
+import { writeJsonFile } from '../write-json-file.js';
 import { renderHtmlReport } from './html-report.js';
 import type { ReportInput } from './report-input.js';
 

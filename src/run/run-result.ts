@@ -1,4 +1,9 @@
+import type { LoadSecondCounts } from '../driver/driver-events.js';
+import type { EnvironmentInfo } from '../metrics/environment.js';
+import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
 import type { ServerSample } from '../metrics/server-sample.js';
+
+export type { EnvironmentInfo, LatencySummaryMs };
 
 /**
  * The result of one scenario run: the contract in DESIGN.md "Result JSON". `schemaVersion` comes first;
@@ -9,39 +14,9 @@ export const RESULT_SCHEMA_VERSION = 1;
 /** How the run ended; a result is data tagged by state, written whatever the state. */
 export type RunStatus = 'completed' | 'saturated' | 'errored' | 'interrupted';
 
-export interface LatencySummaryMs {
-  min: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  mean: number;
-}
-
-export interface TimelinePoint {
-  /** Seconds since the start of the load (warm-up included). */
-  second: number;
-  warmup: boolean;
-  connections: number;
-  sent: number;
-  received: number;
-  timedOut: number;
-  latencyMs: LatencySummaryMs | null;
-  sendLagP99Ms: number;
-  eventLoopUtilization: number;
+/** One second of the result's timeline: the driver's merged second, with the server's sample attached. */
+export interface TimelinePoint extends LoadSecondCounts {
   server?: ServerSample;
-}
-
-export interface EnvironmentInfo {
-  node: string;
-  os: string;
-  kernel: string;
-  cpuModel: string;
-  cores: number;
-  memBytes: number;
-  /** Hash of what makes two runs comparable (CPU model, cores, kernel, Node, tool version). */
-  fingerprint: string;
 }
 
 /** What every result file (run, ramp, limit) starts with: its kind, how it ended, and where it was measured. */

@@ -1,6 +1,6 @@
 import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
-import { planLoad, readMachineLimits } from '../capacity/preflight.js';
-import type { LoadPlan } from '../capacity/preflight.js';
+import { planLoad, readMachineLimits } from '../plan/preflight.js';
+import type { LoadPlan } from '../plan/preflight.js';
 import { LoadDriver } from '../driver/load-driver.js';
 import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { encodeHistogram, summarizeLatencyMs } from '../metrics/latency-histogram.js';
@@ -12,9 +12,9 @@ import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
-import { startTarget, describeExit, LOG_TAIL_LINES } from '../target/target-process.js';
-import type { RunningTarget, TargetExit } from '../target/target-process.js';
-import type { TargetDefinition } from '../target/target-definition.js';
+import { startTarget, describeExit, LOG_TAIL_LINES } from '../targets/target-process.js';
+import type { RunningTarget, TargetExit } from '../targets/target-process.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
 import { TOOL_NAME, TOOL_VERSION } from '../tool-info.js';
 import { readGitInfo } from './git-info.js';
 import { saturationReasons } from './generator-health.js';
@@ -136,7 +136,6 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     if (failure === undefined && result.status === 'saturated') {
       failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
     }
-    // eslint-disable-next-line no-unsafe-finally
     return { result, failure };
   }
 }

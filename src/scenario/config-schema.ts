@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import type { MetricName } from '../compare/comparison.js';
 import { ConfigError, describeValue } from '../errors.js';
-import { BUILTIN_TARGETS } from '../target/builtin-targets.js';
-import { parseTargetSpec } from '../target/target-spec.js';
+import { BUILTIN_TARGETS } from '../targets/builtin-targets.js';
+import { parseTargetSpec } from '../targets/target-spec.js';
 import { DEFAULT_DURATION_MS, DEFAULT_WARMUP_MS, MIN_MESSAGE_BYTES } from './run-options.js';
-import { parseBytes, parseDurationMs } from './units.js';
-import { expandMatrix, matchesPattern } from './matrix.js';
+import { parseBytes, parseDurationMs } from '../units.js';
+import { expandMatrix } from './expand-matrix.js';
+import { matchesPattern } from './match-pattern.js';
+import type { CommonResolved, ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
+
+export type { ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
 
 /**
  * The config file (`wsbench.config.ts` or `wsbench.yaml`): one zod schema gives the TypeScript types
@@ -209,45 +212,6 @@ export type WsbenchConfig = z.input<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type KnobConfig = z.output<typeof knobSchema>;
 export type ResolvedProfile = z.output<typeof profileSchema>;
-
-/** Gate magnitudes as `CompareOptions.tolerancePercent` takes them. */
-export type ScenarioGates = Partial<Record<MetricName, number>>;
-
-interface CommonResolved {
-  description?: string;
-  target: string;
-  durationMs: number;
-  warmupMs: number;
-  messageTimeoutMs?: number;
-  workers?: number;
-  errorBudget?: number;
-  gates: ScenarioGates;
-  tags: string[];
-}
-
-export interface ResolvedScenario extends CommonResolved {
-  name: string;
-  connections: number;
-  ratePerConnection: number;
-  messageBytes: number;
-  /** The matrix this scenario came from. */
-  matrix?: string;
-}
-
-export interface ResolvedCombo {
-  connections?: number;
-  ratePerConnection?: number;
-  messageBytes?: number;
-}
-
-export interface ResolvedMatrix extends CommonResolved {
-  name: string;
-  connections: number[];
-  ratePerConnection: number[];
-  messageBytes: number[];
-  include: ResolvedCombo[];
-  exclude: ResolvedCombo[];
-}
 
 /** After defaults and units: the matrix expanded into `scenarios`, the built-in profiles merged in. */
 export interface ResolvedConfig {

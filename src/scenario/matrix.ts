@@ -1,11 +1,12 @@
-import { maxSocketsPerProcess, planLoad } from '../capacity/preflight.js';
-import type { MachineLimits } from '../capacity/preflight.js';
+import { maxSocketsPerProcess, planLoad } from '../plan/preflight.js';
+import type { MachineLimits } from '../plan/preflight.js';
 import { UsageError } from '../errors.js';
-import { formatBytes, formatCount } from '../report/format-numbers.js';
-import { BUILTIN_TARGETS } from '../target/builtin-targets.js';
-import type { TargetDefinition } from '../target/target-definition.js';
-import { formatTargetSpec, parseTargetSpec } from '../target/target-spec.js';
-import type { ResolvedCombo, ResolvedConfig, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './config-schema.js';
+import { formatBytes, formatCount } from '../format-numbers.js';
+import { BUILTIN_TARGETS } from '../targets/builtin-targets.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import { formatTargetSpec, parseTargetSpec } from '../targets/target-spec.js';
+import { matchesPattern } from './match-pattern.js';
+import type { ResolvedConfig, ResolvedScenario, ScenarioGates } from './config-schema.js';
 import type { RunOptions } from './run-options.js';
 
 /**
@@ -70,35 +71,6 @@ export interface PlannedScenario {
   warnings: string[];
   /** Why this machine cannot run the scenario; absent when it can. */
   skipReason?: string;
-}
-
-/** The cartesian product connections × rate × size, filtered by `include`, extended and cut by `exclude`. */
-export function expandMatrix(matrix: ResolvedMatrix): ResolvedScenario[] {
-  const combos: Required<ResolvedCombo>[] = [];
-  for (const connections of matrix.connections) {
-    for (const ratePerConnection of matrix.ratePerConnection) {
-      for (const messageBytes of matrix.messageBytes) combos.push({ connections, ratePerConnection, messageBytes });
-    }
-  }
-  let kept = matrix.include.length === 0 ? combos : combos.filter((combo) => matrix.include.some((partial) => comboMatches(combo, partial)));
-  for (const partial of matrix.include) {
-    if (isComplete(partial) && !kept.some((combo) => comboMatches(combo, partial))) kept = [...kept, partial];
-  }
-  kept = kept.filter((combo) => !matrix.exclude.some((partial) => comboMatches(combo, partial)));
-  const { include: _include, exclude: _exclude, connections: _c, ratePerConnection: _r, messageBytes: _b, name: prefix, ...common } = matrix;
-  return kept.map((combo) => ({
-    ...common,
-    name: `${prefix}-${combo.connections}c-${combo.ratePerConnection}r-${combo.messageBytes}b`,
-    ...combo,
-    matrix: prefix,
-  }));
-}
-
-/** A glob over names (`*` any run, `?` one character), or `tag:NAME` over tags. */
-export function matchesPattern(pattern: string, name: string, tags: readonly string[]): boolean {
-  if (pattern.startsWith('tag:')) return tags.includes(pattern.slice(4));
-  const source = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${source}$`).test(name);
 }
 
 /** The scenarios a profile (and optional glob) selects, in config order, each checked against the machine. */
@@ -252,14 +224,4 @@ function fraction(scale: number): string {
   return Math.abs(inverse - Math.round(inverse)) < 1e-9 && scale < 1 ? `1/${Math.round(inverse)}` : `×${scale}`;
 }
 
-function isComplete(combo: ResolvedCombo): combo is Required<ResolvedCombo> {
-  return combo.connections !== undefined && combo.ratePerConnection !== undefined && combo.messageBytes !== undefined;
-}
 
-function comboMatches(combo: Required<ResolvedCombo>, partial: ResolvedCombo): boolean {
-  return (
-    (partial.connections === undefined || partial.connections === combo.connections) &&
-    (partial.ratePerConnection === undefined || partial.ratePerConnection === combo.ratePerConnection) &&
-    (partial.messageBytes === undefined || partial.messageBytes === combo.messageBytes)
-  );
-}

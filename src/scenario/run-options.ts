@@ -1,5 +1,5 @@
 import type { Pacer } from '../driver/worker-protocol.js';
-import type { TargetSpec } from '../target/target-spec.js';
+import type { TargetSpec } from '../targets/target-spec.js';
 
 export const DEFAULT_CONNECTIONS = 100;
 export const DEFAULT_RATE_PER_CONNECTION = 10;

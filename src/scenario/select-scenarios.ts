@@ -1,4 +1,4 @@
-import { readMachineLimits } from '../capacity/preflight.js';
+import { readMachineLimits } from '../plan/preflight.js';
 import { loadConfig } from './load-config.js';
 import type { LoadedConfig } from './load-config.js';
 import { planScenarios } from './matrix.js';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ComparisonReport } from '../../src/report/comparison-report.js';
+import type { ComparisonReport } from '../../src/compare/comparison-report.js';
 import { readJson, runCli } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-compare-'));

@@ -9,7 +9,7 @@ import type { MetricsExporter } from '../../src/report/metrics-exporter.js';
 import type { RunOutcome } from '../../src/run/run-scenario.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import { resolveRunOptions } from '../../src/scenario/run-options.js';
-import { findFreePort } from '../../src/target/free-port.js';
+import { findFreePort } from '../../src/targets/free-port.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const HOST = '127.0.0.1';

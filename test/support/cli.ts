@@ -7,7 +7,7 @@ import { readProcessTree } from '../../src/metrics/process-tree.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** End-to-end tests run the built CLI, as a user would (`npm test` builds first). */
-export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'bin.js');
 
 export interface CliResult {
   exitCode: number | undefined;

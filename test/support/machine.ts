@@ -1,4 +1,4 @@
-import type { MachineLimits } from '../../src/capacity/preflight.js';
+import type { MachineLimits } from '../../src/plan/preflight.js';
 
 export const GiB = 1024 ** 3;
 

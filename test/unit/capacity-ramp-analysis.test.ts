@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RampStep } from '../../src/capacity/ramp-result.js';
 import { cpuMicrosPerMessage, decideVerdict, leastSquaresSlope, memoryPerConnectionBytes } from '../../src/capacity/bottleneck.js';
 import type { FirstLimit, MachineFacts } from '../../src/capacity/bottleneck.js';
-import { DEFAULT_STOP_CRITERIA, describeConnectErrors, detectKnee, evaluateStopCriteria } from '../../src/capacity/stop-criteria.js';
+import { DEFAULT_STOP_CRITERIA } from '../../src/capacity/stop-criteria-options.js';
+import { describeConnectErrors, detectKnee, evaluateStopCriteria } from '../../src/capacity/stop-criteria.js';
 
 function syntheticStep(index: number, overrides: Partial<Omit<RampStep, 'server' | 'generator'>> & { server?: Partial<RampStep['server']>; generator?: Partial<RampStep['generator']> } = {}): RampStep {
   const connections = overrides.connections ?? (index + 1) * 1000;

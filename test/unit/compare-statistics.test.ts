@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorRiseTest } from '../../src/compare/error-rate-test.js';
-import { interleavedSchedule, pairUp } from '../../src/compare/schedule.js';
+import { pairUp } from '../../src/compare/pair-up.js';
+import { interleavedSchedule } from '../../src/compare/schedule.js';
 import { pairedLogRatio, signedRankExactP } from '../../src/compare/statistics.js';
 import {
   lnGamma,

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import type { MachineLimits } from '../../src/capacity/preflight.js';
+import type { MachineLimits } from '../../src/plan/preflight.js';
 import { UsageError } from '../../src/errors.js';
 import { parseConfig } from '../../src/scenario/config-schema.js';
 import type { WsbenchConfig } from '../../src/scenario/config-schema.js';
 import { defaultConfig } from '../../src/scenario/default-config.js';
-import { DRIVER_MESSAGES_PER_CORE_PER_SEC, matchesPattern, planScenarios } from '../../src/scenario/matrix.js';
-import { GiB, MACHINE } from '../support/machine.js';
+import { matchesPattern } from '../../src/scenario/match-pattern.js';
+import { DRIVER_MESSAGES_PER_CORE_PER_SEC, planScenarios } from '../../src/scenario/matrix.js';
+import { MACHINE } from '../support/machine.js';
 
 
 const seed = parseConfig(defaultConfig, 'default');

@@ -10,8 +10,8 @@ import {
   type LoadPlan,
   type LoadRequest,
   type MachineLimits,
-} from '../../src/capacity/preflight.js';
-import { parseOpenFilesLimit, parsePortRange } from '../../src/capacity/preflight-limits.js';
+} from '../../src/plan/preflight.js';
+import { parseOpenFilesLimit, parsePortRange } from '../../src/plan/preflight-limits.js';
 import { GiB, MACHINE } from '../support/machine.js';
 
 

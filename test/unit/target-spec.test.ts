@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { gobwasTarget, nodeTarget } from '../../src/target/builtin-targets.js';
-import { knobArguments } from '../../src/target/target-definition.js';
-import { formatTargetSpec, parseTargetSpec } from '../../src/target/target-spec.js';
-import { parseBytes, parseDurationMs, parsePositiveInteger } from '../../src/scenario/units.js';
+import { gobwasTarget, nodeTarget } from '../../src/targets/builtin-targets.js';
+import { knobArguments } from '../../src/targets/target-definition.js';
+import { formatTargetSpec, parseTargetSpec } from '../../src/targets/target-spec.js';
+import { parseBytes, parseDurationMs, parsePositiveInteger } from '../../src/units.js';
 
 describe('target SPEC', () => {
   it('parses a name, a git ref and knob values', () => {

@@ -6,14 +6,14 @@ import type { BaselineMode, BenchOutcome } from '../../compare/bench-scenario.js
 import { DEFAULT_BASELINES_DIR } from '../../compare/baseline-store.js';
 import type { TrialEvent } from '../../compare/run-comparison.js';
 import { renderBenchSummaryMarkdown } from '../../report/bench-summary.js';
-import { formatMs, formatRate } from '../../report/format-numbers.js';
-import { writeJsonFile } from '../../report/json-result.js';
-import { parsePositiveInteger } from '../../scenario/units.js';
+import { formatMs, formatRate } from '../../format-numbers.js';
+import { writeJsonFile } from '../../write-json-file.js';
+import { parsePositiveInteger } from '../../units.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
-import { writeReports } from './report-command.js';
+import { writeReports } from '../../report/write-reports.js';
 
 export const BENCH_USAGE = `Usage: wsbench bench [--profile quick|full] [--scenario GLOB] [options]
 

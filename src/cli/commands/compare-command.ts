@@ -3,19 +3,19 @@ import type { WsbenchError } from '../../errors.js';
 import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '../../compare/run-comparison.js';
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
-import { writeJsonFile } from '../../report/json-result.js';
-import { formatMs, formatRate } from '../../report/format-numbers.js';
+import { writeJsonFile } from '../../write-json-file.js';
+import { formatMs, formatRate } from '../../format-numbers.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
-import { parseDurationMs, parsePositiveInteger } from '../../scenario/units.js';
-import { resolveTargetAtRevision } from '../../target/resolve-target.js';
-import type { TargetDefinition } from '../../target/target-definition.js';
-import { parseTargetSpec } from '../../target/target-spec.js';
+import { parseDurationMs, parsePositiveInteger } from '../../units.js';
+import { resolveTargetAtRevision } from '../../targets/resolve-target.js';
+import type { TargetDefinition } from '../../targets/target-definition.js';
+import { parseTargetSpec } from '../../targets/target-spec.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
-import { writeReports } from './report-command.js';
+import { writeReports } from '../../report/write-reports.js';
 
 /** The seed's middle mix: what `compare` measures when no scenario is named. */
 export const DEFAULT_COMPARE_SCENARIO = 'mid-conn-mid-msg';

@@ -3,16 +3,16 @@ import type { WsbenchError } from '../../errors.js';
 import { runLimit } from '../../capacity/limit.js';
 import type { LimitOptions } from '../../capacity/limit.js';
 import { formatLimitTable } from '../../capacity/ramp-table.js';
-import { writeJsonFile } from '../../report/json-result.js';
-import { formatMs, formatRate } from '../../report/format-numbers.js';
-import type { RunEvent, RunListener } from '../../run/run-events.js';
+import { writeJsonFile } from '../../write-json-file.js';
+import { formatMs, formatRate } from '../../format-numbers.js';
+import type { CapacityEvent, CapacityListener } from '../../capacity/capacity-events.js';
 import { DEFAULT_RAMP_MESSAGE_BYTES } from '../../capacity/ramp-options.js';
-import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
+import { parseBytes, parseDurationMs, parseFraction, parsePositiveInteger, parsePositiveNumber } from '../../units.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
-import { parseFraction, resolveTargetFlags } from './ramp-command.js';
+import { resolveTargetFlags } from '../target-flags.js';
 
 export const LIMIT_USAGE = `Usage: wsbench limit [--target SPEC | --url ws://H:P/PATH] --connections N [options]
 
@@ -77,7 +77,7 @@ export async function limitCommand(args: string[], output: CommandOutput): Promi
 
   let probeLabel: string | undefined;
   const progress = progressFor(output, values.quiet === true, () => probeLabel);
-  const onEvent: RunListener = (event: RunEvent) => {
+  const onEvent: CapacityListener = (event: CapacityEvent) => {
     if (event.type === 'limit-probe') probeLabel = `probe ${event.index + 1}/${event.maxProbes} at ${event.ratePerConnection}/s per conn`;
     if (event.type === 'limit-probe-done' && values.quiet !== true) {
       progress.finish();

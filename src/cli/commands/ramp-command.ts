@@ -5,15 +5,12 @@ import { resolveRampOptions } from '../../capacity/ramp-options.js';
 import type { RampOptions } from '../../capacity/ramp-options.js';
 import { formatRampTable, formatRampVerdict } from '../../capacity/ramp-table.js';
 import type { RampStep } from '../../capacity/ramp-result.js';
-import { writeJsonFile } from '../../report/json-result.js';
-import { writeReports } from './report-command.js';
-import { formatBytes, formatCount, formatMs, formatRate } from '../../report/format-numbers.js';
-import type { RunEvent, RunListener } from '../../run/run-events.js';
-import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../../scenario/units.js';
-import { resolveTargetDefinition } from '../../target/resolve-target.js';
-import type { TargetDefinition } from '../../target/target-definition.js';
-import { parseTargetSpec } from '../../target/target-spec.js';
-import type { TargetSpec } from '../../target/target-spec.js';
+import { writeJsonFile } from '../../write-json-file.js';
+import { writeReports } from '../../report/write-reports.js';
+import { formatBytes, formatCount, formatMs, formatRate } from '../../format-numbers.js';
+import type { CapacityEvent, CapacityListener } from '../../capacity/capacity-events.js';
+import { parseBytes, parseDurationMs, parseFraction, parsePositiveInteger, parsePositiveNumber } from '../../units.js';
+import { resolveTargetFlags } from '../target-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
@@ -105,7 +102,7 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
 
   let stepLabel: string | undefined;
   const progress = progressFor(output, values.quiet === true, () => stepLabel);
-  const onEvent: RunListener = (event: RunEvent) => {
+  const onEvent: CapacityListener = (event: CapacityEvent) => {
     if (event.type === 'ramp-step') {
       stepLabel = `step ${event.index + 1}/${event.total}`;
       if (values.quiet !== true) output.stderr(`step ${event.index + 1}/${event.total}: ${formatCount(event.connections)} connections\n`);
@@ -145,24 +142,4 @@ export function describeStep(step: RampStep, total: number): string {
     ...(connectErrors === '' ? [] : [`connect errors ${connectErrors}`]),
     step.stopReasons.length === 0 ? 'held' : `STOP: ${step.stopReasons.join('; ')}`,
   ].join(' · ');
-}
-
-export function resolveTargetFlags(command: string, values: { target?: string | undefined; url?: string | undefined }): { target: TargetSpec | undefined; definition: TargetDefinition | undefined } {
-  if (values.target !== undefined && values.url !== undefined) {
-    throw new UsageError('CONFLICTING_FLAGS', 'Give either --target (wsbench starts the server) or --url (a server already running), not both');
-  }
-  if (values.url !== undefined && !/^wss?:\/\/[^/]+/.test(values.url)) {
-    throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL like ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
-  }
-  const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
-  if (target?.gitRef !== undefined) {
-    throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench ${command}\`, check out ${target.gitRef} and run without @${target.gitRef}`);
-  }
-  return { target, definition: target === undefined ? undefined : resolveTargetDefinition(target) };
-}
-
-export function parseFraction(value: string, option: string): number {
-  const number = /^\s*\d*(\.\d+)?\s*$/.test(value) && value.trim() !== '' ? Number(value) : Number.NaN;
-  if (!(number >= 0 && number <= 1)) throw new UsageError('INVALID_FRACTION', `Expected ${option} to be a fraction between 0 and 1, e.g. 0.01; got ${JSON.stringify(value)}`);
-  return number;
 }

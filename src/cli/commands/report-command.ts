@@ -1,10 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ConfigError, UsageError } from '../../errors.js';
-import { renderHtmlReport } from '../../report/html-report.js';
 import { renderMarkdownReport } from '../../report/markdown-report.js';
 import { parseReportJson } from '../../report/report-input.js';
 import type { ReportInput } from '../../report/report-input.js';
+import { writeReports } from '../../report/write-reports.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -22,30 +21,6 @@ const REPORT_FLAGS = {
   md: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-export interface ReportOutputs {
-  html?: string;
-  md?: string;
-}
-
-function writeText(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, text);
-}
-
-/** Writes the HTML and/or Markdown report of a result; `run`, `ramp` and `compare` call this for their flags. */
-export function writeReports(report: ReportInput, outputs: ReportOutputs): string[] {
-  const written: string[] = [];
-  if (outputs.html !== undefined) {
-    writeText(outputs.html, renderHtmlReport(report));
-    written.push(outputs.html);
-  }
-  if (outputs.md !== undefined) {
-    writeText(outputs.md, renderMarkdownReport(report));
-    written.push(outputs.md);
-  }
-  return written;
-}
 
 /** Reads and checks a result file; every way it can be unusable is a ConfigError that names the file. */
 export function readReportFile(file: string): ReportInput {

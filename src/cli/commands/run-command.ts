@@ -1,14 +1,14 @@
 import { UsageError } from '../../errors.js';
 import type { WsbenchError } from '../../errors.js';
 import { formatRunSummary } from '../../report/console-summary.js';
-import { writeJsonFile } from '../../report/json-result.js';
-import { writeReports } from './report-command.js';
+import { writeJsonFile } from '../../write-json-file.js';
+import { writeReports } from '../../report/write-reports.js';
 import { DEFAULT_RESULTS_DIR, writeStoredResult } from '../../report/results-store.js';
 import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_MS, DEFAULT_MESSAGE_BYTES, DEFAULT_RATE_PER_CONNECTION, DEFAULT_WARMUP_MS, resolveRunOptions } from '../../scenario/run-options.js';
 import type { RunOptions } from '../../scenario/run-options.js';
 import { runScenario } from '../../run/run-scenario.js';
-import { resolveTargetDefinition } from '../../target/resolve-target.js';
-import { parseTargetSpec } from '../../target/target-spec.js';
+import { resolveTargetDefinition } from '../../targets/resolve-target.js';
+import { parseTargetSpec } from '../../targets/target-spec.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';

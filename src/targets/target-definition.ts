@@ -1,5 +1,5 @@
 import { UsageError, describeValue } from '../errors.js';
-import { parseBytes, parsePositiveInteger } from '../scenario/units.js';
+import { parseBytes, parsePositiveInteger } from '../units.js';
 import type { RevisionCheckout } from './git-checkout.js';
 
 /** A knob of a target: a `KEY=VALUE` in the target SPEC that becomes a command-line flag of the server. */

@@ -1,4 +1,4 @@
-import { UsageError, describeValue } from '../errors.js';
+import { UsageError, describeValue } from './errors.js';
 
 /**
  * Parsers for the values users type: durations (`500ms`, `10s`, `2m`), sizes (`256`, `1KB`, `4KiB`, `1MB`)
@@ -43,3 +43,9 @@ export function parsePositiveNumber(value: string | number, option: string): num
   return number;
 }
 
+/** A share between 0 and 1 (`0.01`), for `option`. */
+export function parseFraction(value: string, option: string): number {
+  const number = /^\s*\d*(\.\d+)?\s*$/.test(value) && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (!(number >= 0 && number <= 1)) throw new UsageError('INVALID_FRACTION', `Expected ${option} to be a fraction between 0 and 1, e.g. 0.01; got ${JSON.stringify(value)}`);
+  return number;
+}

@@ -1,5 +1,5 @@
-import type { Arm } from '../compare/schedule.js';
-import type { Comparison } from '../compare/comparison.js';
+import type { Arm } from './schedule.js';
+import type { Comparison } from './comparison.js';
 import type { RunResult } from '../run/run-result.js';
 
 /** What `wsbench compare` writes: the verdict and every trial behind it, so a report can be redrawn later. */

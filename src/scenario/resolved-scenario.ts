@@ -1,0 +1,40 @@
+import type { MetricName } from './metric-name.js';
+
+/** Gate magnitudes as `CompareOptions.tolerancePercent` takes them. */
+export type ScenarioGates = Partial<Record<MetricName, number>>;
+
+export interface CommonResolved {
+  description?: string;
+  target: string;
+  durationMs: number;
+  warmupMs: number;
+  messageTimeoutMs?: number;
+  workers?: number;
+  errorBudget?: number;
+  gates: ScenarioGates;
+  tags: string[];
+}
+
+export interface ResolvedScenario extends CommonResolved {
+  name: string;
+  connections: number;
+  ratePerConnection: number;
+  messageBytes: number;
+  /** The matrix this scenario came from. */
+  matrix?: string;
+}
+
+export interface ResolvedCombo {
+  connections?: number;
+  ratePerConnection?: number;
+  messageBytes?: number;
+}
+
+export interface ResolvedMatrix extends CommonResolved {
+  name: string;
+  connections: number[];
+  ratePerConnection: number[];
+  messageBytes: number[];
+  include: ResolvedCombo[];
+  exclude: ResolvedCombo[];
+}
