@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGobwasFixture } from '../dist/target/fixture-build.js';
+import { buildGobwasFixture } from '../dist/targets/fixture-build.js';
 
 const { values } = parseArgs({
   options: {

@@ -16,8 +16,8 @@ import { parseArgs } from 'node:util';
 import { compareTrials, resolveRunOptions, runScenario } from '../dist/index.js';
 import { interleavedSchedule } from '../dist/compare/schedule.js';
 import { summarizeTrial } from '../dist/compare/trial-summary.js';
-import { gobwasTarget } from '../dist/target/builtin-targets.js';
-import { parseTargetSpec } from '../dist/target/target-spec.js';
+import { gobwasTarget } from '../dist/targets/builtin-targets.js';
+import { parseTargetSpec } from '../dist/targets/target-spec.js';
 import { parseDurationMs } from '../dist/units.js';
 
 const { values } = parseArgs({
