@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { RunOptions } from '../scenario/run-options.js';
+import { TRAFFIC_FLAGS, TRAFFIC_FLAGS_USAGE, parseTrafficFlags } from './traffic-flags.js';
 import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../units.js';
 
 /** The flags that shape the offered load, shared by `run`, `compare` and `bench` (as overrides). */
@@ -13,6 +14,7 @@ export const LOAD_FLAGS = {
   timeout: { type: 'string' },
   workers: { type: 'string' },
   pacer: { type: 'string' },
+  ...TRAFFIC_FLAGS,
 } as const;
 
 export const LOAD_FLAGS_USAGE = `  --connections N      concurrent connections
@@ -23,9 +25,10 @@ export const LOAD_FLAGS_USAGE = `  --connections N      concurrent connections
   --timeout D          a message not echoed within this counts as timed out (default 5s)
   --workers N          driver processes (default: planned from connections and the fd limit)
   --pacer precise|timer  how the driver wakes for due sends: a helper thread (sub-ms send lag,
-                       the default) or Node's 1 ms timers (less CPU per message)`;
+                       the default) or Node's 1 ms timers (less CPU per message)
+${TRAFFIC_FLAGS_USAGE}`;
 
-type LoadFlagValues = { [K in keyof typeof LOAD_FLAGS]?: string };
+type LoadFlagValues = { [K in Exclude<keyof typeof LOAD_FLAGS, keyof typeof TRAFFIC_FLAGS>]?: string } & Parameters<typeof parseTrafficFlags>[0];
 
 /** The load flags the user gave, parsed and checked; absent flags stay absent (defaults apply later). */
 export function parseLoadFlags(values: LoadFlagValues): RunOptions {
@@ -38,6 +41,7 @@ export function parseLoadFlags(values: LoadFlagValues): RunOptions {
     ...(values.timeout === undefined ? {} : { messageTimeoutMs: parseDurationMs(values.timeout, '--timeout') }),
     ...(values.workers === undefined ? {} : { workers: parsePositiveInteger(values.workers, '--workers') }),
     ...(values.pacer === undefined ? {} : { pacer: parsePacer(values.pacer) }),
+    ...parseTrafficFlags(values),
   };
 }
 

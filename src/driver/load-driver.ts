@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { InfrastructureError } from '../errors.js';
-import { mergeEncodedHistograms, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import { encodeHistogram, mergeEncodedHistograms, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import type { Histogram } from '../metrics/latency-histogram.js';
 import { TypedEmitter } from './driver-events.js';
 import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
+import { DEFAULT_HANDSHAKE } from './handshake-options.js';
+import type { HandshakeOptions } from './handshake-options.js';
 import type { OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
 
 export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
@@ -23,6 +25,7 @@ export interface DriverOptions {
   localAddressesByWorker?: string[][];
   handshakeConcurrency?: number;
   handshakeTimeoutMs?: number;
+  handshake?: HandshakeOptions;
 }
 
 /** All workers' `opened` reports merged: counts and memory summed, `openMs` the slowest worker's. */
@@ -110,6 +113,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
           localAddresses: this.options.localAddressesByWorker?.[index] ?? [],
           handshakeConcurrency: Math.max(1, Math.ceil((this.options.handshakeConcurrency ?? DEFAULT_HANDSHAKE_CONCURRENCY) / this.workers.length)),
           handshakeTimeoutMs: this.options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+          handshake: this.options.handshake ?? DEFAULT_HANDSHAKE,
         }),
       );
     });
@@ -120,6 +124,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       established: sum(reports, (report) => report.established),
       failed: sum(reports, (report) => report.failed),
       errorsByCode,
+      handshakeHistogram: encodeHistogram(mergeEncodedHistograms(reports.map((report) => report.handshakeHistogram))),
       openMs: Math.max(...reports.map((report) => report.openMs)),
       heapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
       rssBytes: sum(reports, (report) => report.rssBytes),

@@ -8,6 +8,7 @@ import type { ClientConnection } from './client-transport.js';
 import { dialWebSocket } from './client-transport.js';
 import { openConnections } from './open-connections.js';
 import { LoadPhase } from './load-phase.js';
+import { encodeHistogram } from '../metrics/latency-histogram.js';
 import type { CoordinatorMessage, OpenCommand, WorkerMessage } from './worker-protocol.js';
 
 const PROGRESS_INTERVAL_MS = 1000;
@@ -36,6 +37,7 @@ async function open(command: OpenCommand): Promise<void> {
     localAddresses: command.localAddresses,
     concurrency: command.handshakeConcurrency,
     handshakeTimeoutMs: command.handshakeTimeoutMs,
+    handshake: command.handshake,
     onProgress: (progress) => {
       const now = performance.now();
       if (now - lastProgressMs < PROGRESS_INTERVAL_MS) return;
@@ -50,6 +52,7 @@ async function open(command: OpenCommand): Promise<void> {
     established: opened.connections.length,
     failed: opened.failed,
     errorsByCode: opened.errorsByCode,
+    handshakeHistogram: encodeHistogram(opened.handshakeHistogram),
     openMs: performance.now() - startedMs,
     ...measureMemory(),
   });

@@ -1,3 +1,5 @@
+import type { HandshakeOptions } from './handshake-options.js';
+
 /**
  * The typed messages between the coordinator and its worker processes (over the IPC channel of
  * `child_process.fork`). Times cross processes as epoch milliseconds; each worker converts them to its
@@ -12,6 +14,7 @@ export interface OpenCommand {
   localAddresses: string[];
   handshakeConcurrency: number;
   handshakeTimeoutMs: number;
+  handshake: HandshakeOptions;
 }
 
 export interface LoadCommand {
@@ -53,6 +56,8 @@ export interface OpenedReport {
   established: number;
   failed: number;
   errorsByCode: Record<string, number>;
+  /** Dial-to-open time of the connections established, microseconds, encoded HDR. */
+  handshakeHistogram: string;
   openMs: number;
   heapUsedBytes: number;
   rssBytes: number;

@@ -11,6 +11,7 @@ export function formatRunSummary(result: RunResult): string {
     `  connections ${formatCount(connections.established)} / ${formatCount(connections.attempted)} established in ${formatMs(connections.openMs)}` +
       (connections.failed > 0 ? `, ${formatCount(connections.failed)} failed (${formatCodes(connections.errorsByCode)})` : '') +
       (connections.dropped > 0 ? `, ${formatCount(connections.dropped)} dropped during the run` : ''),
+    ...handshakeLines(result),
     `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out` + (messages.late > 0 ? `, ${formatCount(messages.late)} late` : ''),
     `  throughput  ${formatRate(throughput.achievedPerSec)} achieved of ${formatRate(throughput.offeredPerSec)} offered (${formatPercent(achievedRatio)}), ${formatBytes(throughput.achievedBytesPerSec)}/s`,
     latencyMs === null
@@ -29,6 +30,18 @@ export function formatRunSummary(result: RunResult): string {
     lines.push(`  error       ${result.error.code}: ${result.error.message.split('\n')[0]}`);
   }
   return lines.join('\n');
+}
+
+function handshakeLines(result: RunResult): string[] {
+  const { handshakeMs, abnormalClosures } = result.connections;
+  const lines: string[] = [];
+  if (handshakeMs != null) lines.push(`  handshake   p50 ${formatMs(handshakeMs.p50)}  p99 ${formatMs(handshakeMs.p99)}  max ${formatMs(handshakeMs.max)} (dial to open, ${formatCount(handshakeMs.count)} handshakes)`);
+  if (abnormalClosures !== undefined && abnormalClosures.total > 0) lines.push(`  closures    ${formatCount(abnormalClosures.total)} abnormal (not asked by wsbench): ${formatCodes(abnormalClosures.byCode)}`);
+  const tcp = result.tcp;
+  if (tcp != null && tcp.listenOverflows + tcp.listenDrops + tcp.retransSegs + tcp.resets > 0) {
+    lines.push(`  tcp         ${formatCount(tcp.listenOverflows)} listen overflows, ${formatCount(tcp.listenDrops)} listen drops, ${formatCount(tcp.retransSegs)} retransmits, ${formatCount(tcp.resets)} resets (machine-wide, during the run)`);
+  }
+  return lines;
 }
 
 function serverExtras(result: RunResult): string {

@@ -2,6 +2,7 @@ import type { LoadSecondCounts } from '../driver/driver-events.js';
 import type { EnvironmentInfo } from '../metrics/environment.js';
 import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
 import type { ServerSample } from '../metrics/server-sample.js';
+import type { TcpCounters } from '../metrics/tcp-counters.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
 
@@ -43,7 +44,20 @@ export interface RunResult extends ResultHeader<'run'> {
     durationMs: number;
     warmupMs: number;
   };
-  connections: { attempted: number; established: number; failed: number; dropped: number; errorsByCode: Record<string, number>; openMs: number };
+  connections: {
+    attempted: number;
+    established: number;
+    failed: number;
+    dropped: number;
+    errorsByCode: Record<string, number>;
+    openMs: number;
+    /** Dial-to-open time of the established connections (TCP, TLS and upgrade); null when none opened. */
+    handshakeMs?: HandshakeSummaryMs | null;
+    /** Handshakes that failed, by errno, `HTTP_<status>` or `HANDSHAKE_TIMEOUT`. */
+    handshakeFailuresByCode?: Record<string, number>;
+    /** Connections closed while loaded without wsbench asking, by close code or socket error. */
+    abnormalClosures?: AbnormalClosures;
+  };
   messages: { sent: number; received: number; timedOut: number; late: number };
   throughput: { offeredPerSec: number; achievedPerSec: number; achievedBytesPerSec: number };
   latencyMs: LatencySummaryMs | null;
@@ -65,5 +79,19 @@ export interface RunResult extends ResultHeader<'run'> {
   server: { cpuPercent: number | null; peakRssBytes: number | null; samples: ServerSample[] };
   /** CPU used on this machine by everything outside wsbench's process tree during the load (null: /proc unreadable). */
   machine: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
+  /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */
+  tcp?: TcpCounters | null;
   timeline: TimelinePoint[];
+}
+
+export interface HandshakeSummaryMs {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+export interface AbnormalClosures {
+  total: number;
+  byCode: Record<string, number>;
 }

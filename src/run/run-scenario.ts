@@ -3,7 +3,10 @@ import { planLoad, readMachineLimits } from '../plan/preflight.js';
 import type { LoadPlan } from '../plan/preflight.js';
 import { LoadDriver } from '../driver/load-driver.js';
 import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
-import { encodeHistogram, summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import { decodeHistogram, encodeHistogram, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
+import { diffTcpCounters, readTcpCounters } from '../metrics/tcp-counters.js';
+import type { TcpCounters } from '../metrics/tcp-counters.js';
+import { resolveHandshake } from '../scenario/traffic-options.js';
 import { describeEnvironment } from '../metrics/environment.js';
 import { createServerSampler, summarizeServerSamples } from '../metrics/server-sampler.js';
 import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
@@ -20,7 +23,7 @@ import { readGitInfo } from './git-info.js';
 import { saturationReasons } from './generator-health.js';
 import type { RunListener } from './run-events.js';
 import { RESULT_SCHEMA_VERSION } from './run-result.js';
-import type { RunResult, RunStatus, TimelinePoint } from './run-result.js';
+import type { AbnormalClosures, HandshakeSummaryMs, RunResult, RunStatus, TimelinePoint } from './run-result.js';
 
 export interface RunScenarioContext {
   /** The target's definition, when the run starts one (absent with `--url`). */
@@ -43,6 +46,7 @@ export interface RunOutcome {
 export async function runScenario(options: ResolvedRunOptions, context: RunScenarioContext = {}): Promise<RunOutcome> {
   const emit = context.onEvent ?? (() => {});
   validateScenario(options);
+  const handshake = resolveHandshake(options.traffic ?? {}, options.url);
   emit({ type: 'stage', stage: 'preparing', detail: options.scenarioName });
   const plan = planFor(options, context.definition);
   for (const warning of plan.warnings) emit({ type: 'warning', message: warning });
@@ -55,6 +59,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   let opened: OpenSummary | undefined;
   let phase: PhaseSummary | undefined;
   let machineLoad: MachineLoad | null = null;
+  let tcpBefore: TcpCounters | null = null;
   let failure: WsbenchError | undefined;
   let url = options.url ?? '';
   const timeline: TimelinePoint[] = [];
@@ -79,6 +84,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       url,
       workers: plan.workers.length,
       localAddressesByWorker: plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address)),
+      handshake,
     });
     driver.on('opening', (progress) => emit({ type: 'opening', progress }));
     driver.on('second', (second) => {
@@ -91,6 +97,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     const crashed = target === undefined ? new Promise<never>(() => {}) : watchForCrash(target, driver);
 
     emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
+    tcpBefore = readTcpCounters();
     opened = await Promise.race([driver.open(options.connections), crashed]);
     emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
     throwIfInterrupted(interrupted);
@@ -130,9 +137,11 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     context.signal?.removeEventListener('abort', onAbort);
     emit({ type: 'stage', stage: 'stopping' });
     const samples = sampler?.stop() ?? [];
+    // Read before the target stops: its closing sockets would add resets that are not the run's.
+    const tcp = diffTcpCounters(tcpBefore, readTcpCounters());
     await target?.stop();
     await driver?.close();
-    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, failure, interrupted: interrupted() });
+    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, tcp, failure, interrupted: interrupted() });
     if (failure === undefined && result.status === 'saturated') {
       failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
     }
@@ -204,6 +213,7 @@ interface ResultParts {
   timeline: TimelinePoint[];
   samples: ServerSample[];
   machineLoad: MachineLoad | null;
+  tcp: TcpCounters | null;
   failure: WsbenchError | undefined;
   interrupted: boolean;
 }
@@ -246,6 +256,9 @@ function buildResult(parts: ResultParts): RunResult {
       dropped: phase?.dropped ?? 0,
       errorsByCode,
       openMs: Math.round(opened?.openMs ?? 0),
+      handshakeMs: handshakeSummary(opened),
+      handshakeFailuresByCode: { ...(opened?.errorsByCode ?? {}) },
+      abnormalClosures: abnormalClosures(phase?.dropsByCode ?? {}),
     },
     messages: { sent: phase?.sent ?? 0, received: phase?.received ?? 0, timedOut: phase?.timedOut ?? 0, late: phase?.late ?? 0 },
     throughput: {
@@ -268,6 +281,7 @@ function buildResult(parts: ResultParts): RunResult {
     },
     server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: parts.samples },
     machine: parts.machineLoad === null ? null : { ...parts.machineLoad, noisy: parts.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
+    tcp: parts.tcp,
     timeline: parts.timeline,
   };
   return result;
@@ -283,3 +297,24 @@ function mean(values: number[]): number {
   return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
+
+/** Dial-to-open percentiles of the connections established; null when none was. */
+export function handshakeSummary(opened: OpenSummary | undefined): HandshakeSummaryMs | null {
+  if (opened === undefined) return null;
+  const histogram = decodeHistogram(opened.handshakeHistogram);
+  const summary = histogram.totalCount === 0 ? null : { p50: percentileMs(histogram, 50), p99: percentileMs(histogram, 99), max: histogram.maxValue / 1000, count: histogram.totalCount };
+  histogram.destroy();
+  return summary;
+}
+
+/** Closes wsbench did not ask for, by close code (`1006`) or socket error (`ECONNRESET`). */
+export function abnormalClosures(dropsByCode: Record<string, number>): AbnormalClosures {
+  const byCode: Record<string, number> = {};
+  let total = 0;
+  for (const [code, count] of Object.entries(dropsByCode)) {
+    const key = code.startsWith('CLOSE_') ? code.slice('CLOSE_'.length) : code;
+    byCode[key] = (byCode[key] ?? 0) + count;
+    total += count;
+  }
+  return { total, byCode };
+}

@@ -9,6 +9,8 @@ import { matchesPattern } from './match-pattern.js';
 import type { CommonResolved, ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
 
 export type { ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
+import { parseHeader, parseSubprotocol } from './traffic-options.js';
+import type { TrafficOptions } from './traffic-options.js';
 
 /**
  * The config file (`wsbench.config.ts` or `wsbench.yaml`): one zod schema gives the TypeScript types
@@ -64,6 +66,17 @@ const bytes = () =>
     return parsed;
   });
 
+/** A value checked by the same parser as its flag, so the config and the CLI reject it in the same words. */
+const parsedBy = <T>(what: string, parse: (value: string) => T) =>
+  text(what).transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: lowerFirst((error as Error).message), input: value });
+      return z.NEVER;
+    }
+  });
+
 /** A duration with a unit (`10s`, `500ms`, `2m`) or a number of milliseconds, like `--duration`. */
 const duration = ({ allowZero }: { allowZero: boolean }) => {
   const what = `a duration${allowZero ? '' : ' above zero'} with a unit (ms, s or m), e.g. "10s" or "500ms"`;
@@ -106,6 +119,16 @@ const loadShape = {
   /** Regression gates for `compare` and baselines; unset ones take the compare defaults. */
   gates: gatesSchema.optional(),
   tags: z.array(name('a tag'), expecting('a list of tags')).default([]),
+  /** Extra handshake headers, each `Name: value` (like `--header`). */
+  headers: z.array(parsedBy("a header 'Name: value'", (value) => parseHeader(value, 'header')), expecting("a list of 'Name: value' headers")).optional(),
+  /** Subprotocol offered on the handshake (like `--subprotocol`). */
+  subprotocol: parsedBy('a subprotocol token', (value) => parseSubprotocol(value, 'subprotocol')).optional(),
+  /** PEM file of the CA of a `wss://` server (like `--ca`). */
+  ca: text('a path to a PEM file').optional(),
+  /** Accept any certificate of a `wss://` server (like `--insecure`). @default false */
+  insecure: z.boolean(expecting('true or false')).optional(),
+  /** Offer permessage-deflate (like `--compression`). @default false */
+  compression: z.boolean(expecting('true or false')).optional(),
 };
 
 const scenarioSchema = strict({
@@ -290,7 +313,19 @@ function commonOf(s: z.output<z.ZodObject<typeof loadShape>>): CommonResolved {
     ...(s.errorBudget === undefined ? {} : { errorBudget: s.errorBudget }),
     gates,
     tags: s.tags,
+    ...trafficOf(s),
   };
+}
+
+function trafficOf(s: z.output<z.ZodObject<typeof loadShape>>): { traffic?: TrafficOptions } {
+  const traffic: TrafficOptions = {
+    ...(s.headers === undefined ? {} : { headers: s.headers }),
+    ...(s.subprotocol === undefined ? {} : { subprotocol: s.subprotocol }),
+    ...(s.ca === undefined ? {} : { caFile: s.ca }),
+    ...(s.insecure === undefined ? {} : { insecure: s.insecure }),
+    ...(s.compression === undefined ? {} : { compression: s.compression }),
+  };
+  return Object.keys(traffic).length === 0 ? {} : { traffic };
 }
 
 function comboOf(c: z.output<typeof comboSchema>): ResolvedCombo {

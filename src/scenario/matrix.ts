@@ -112,6 +112,7 @@ function planOne(
   const offeredMessagesPerSec = connections * scenario.ratePerConnection;
   const offeredBytesPerSec = offeredMessagesPerSec * scenario.messageBytes;
   const options: RunOptions = {
+    ...(scenario.traffic ?? {}),
     target: spec,
     scenarioName: scenario.name,
     connections,

@@ -1,4 +1,5 @@
 import type { MetricName } from './metric-name.js';
+import type { TrafficOptions } from './traffic-options.js';
 
 /** Gate magnitudes as `CompareOptions.tolerancePercent` takes them. */
 export type ScenarioGates = Partial<Record<MetricName, number>>;
@@ -13,6 +14,8 @@ export interface CommonResolved {
   errorBudget?: number;
   gates: ScenarioGates;
   tags: string[];
+  /** Handshake and traffic shape, as `RunOptions` takes them. */
+  traffic?: TrafficOptions;
 }
 
 export interface ResolvedScenario extends CommonResolved {

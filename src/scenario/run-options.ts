@@ -1,5 +1,6 @@
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { TargetSpec } from '../targets/target-spec.js';
+import type { TrafficOptions } from './traffic-options.js';
 
 export const DEFAULT_CONNECTIONS = 100;
 export const DEFAULT_RATE_PER_CONNECTION = 10;
@@ -10,7 +11,7 @@ export const DEFAULT_WARMUP_MS = 2_000;
 export const MIN_MESSAGE_BYTES = 8;
 
 /** One scenario as the user wrote it (flags or config); absent values take the defaults above. */
-export interface RunOptions {
+export interface RunOptions extends TrafficOptions {
   target?: TargetSpec;
   url?: string;
   scenarioName?: string;
@@ -36,6 +37,8 @@ export interface ResolvedRunOptions {
   workers: number | undefined;
   messageTimeoutMs: number | undefined;
   pacer: Pacer | undefined;
+  /** Handshake and traffic shape, as given (checked and read by the run before any load). */
+  traffic?: TrafficOptions;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
@@ -54,5 +57,17 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     workers: options.workers,
     messageTimeoutMs: options.messageTimeoutMs,
     pacer: options.pacer,
+    traffic: trafficOf(options),
+  };
+}
+
+function trafficOf(options: RunOptions): TrafficOptions {
+  const { headers, subprotocol, caFile, insecure, compression } = options;
+  return {
+    ...(headers === undefined ? {} : { headers }),
+    ...(subprotocol === undefined ? {} : { subprotocol }),
+    ...(caFile === undefined ? {} : { caFile }),
+    ...(insecure === undefined ? {} : { insecure }),
+    ...(compression === undefined ? {} : { compression }),
   };
 }

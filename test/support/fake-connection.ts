@@ -3,6 +3,10 @@ import type { ClientConnection } from '../../src/driver/client-transport.js';
 export interface FakeConnectionOptions {
   /** Milliseconds before each echo; `null` never echoes (a server that stopped answering). */
   echoDelayMs?: number | null;
+  /** What the server answers to a message (default: the message itself); null answers nothing. */
+  respond?: (payload: Buffer) => Buffer | null;
+  /** Milliseconds before a pong; `null` never pongs. */
+  pongDelayMs?: number | null;
 }
 
 /** An in-memory connection that echoes what it is sent, for driving the load phase without sockets. */
@@ -12,12 +16,34 @@ export class FakeConnection implements ClientConnection {
   sent = 0;
   private messageListener: ((data: Buffer) => void) | undefined;
   private closeListener: ((code: string) => void) | undefined;
+  private pongListener: (() => void) | undefined;
+  texts = 0;
+  pings = 0;
 
   constructor(private readonly options: FakeConnectionOptions = {}) {}
 
+  sendText(payload: Buffer | string): void {
+    this.texts++;
+    this.send(Buffer.from(payload));
+  }
+
+  ping(): void {
+    this.pings++;
+    const delay = this.options.pongDelayMs === undefined ? 0 : this.options.pongDelayMs;
+    if (delay === null) return;
+    setTimeout(() => {
+      if (this.isOpen) this.pongListener?.();
+    }, delay);
+  }
+
+  onPong(listener: () => void): void {
+    this.pongListener = listener;
+  }
+
   send(payload: Buffer): void {
     this.sent++;
-    const copy = Buffer.from(payload);
+    const copy = this.options.respond === undefined ? Buffer.from(payload) : this.options.respond(Buffer.from(payload));
+    if (copy === null) return;
     const delay = this.options.echoDelayMs === undefined ? 0 : this.options.echoDelayMs;
     if (delay === null) return;
     setTimeout(() => {
