@@ -6,7 +6,7 @@
 const LAYERS = [
   ['cli'],
   ['report'],
-  ['capacity', 'compare'],
+  ['capacity', 'compare', 'shard'],
   ['run'],
   ['scenario'],
   ['driver', 'plan', 'targets'],

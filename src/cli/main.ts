@@ -5,6 +5,7 @@ import { baselineCommand } from './commands/baseline-command.js';
 import { benchCommand } from './commands/bench-command.js';
 import { compareCommand } from './commands/compare-command.js';
 import { limitCommand } from './commands/limit-command.js';
+import { mergeCommand } from './commands/merge-command.js';
 import { rampCommand } from './commands/ramp-command.js';
 import { reportCommand } from './commands/report-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -22,6 +23,7 @@ Usage: wsbench <command> [options]      (wsbench <command> --help for its option
   limit      at N connections, the highest sustainable message rate
   baseline   record baselines at this commit (release tags) or show them
   report     HTML and Markdown from a result JSON (run, ramp or compare)
+  merge      one result from the shards of a scenario (run --shard I/K), histograms merged exactly
 
 Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
             3 infrastructure failure (target, workers, saturated generator) · 130 interrupted
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   limit: limitCommand,
   baseline: baselineCommand,
   report: reportCommand,
+  merge: mergeCommand,
 };
 
 /** The CLI: pick the command, run it, print any error once, return the exit code. */

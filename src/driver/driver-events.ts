@@ -13,6 +13,8 @@ export interface LoadSecondCounts {
   latencyMs: LatencySummaryMs | null;
   sendLagP99Ms: number;
   eventLoopUtilization: number;
+  /** This second's RTT histogram (encoded like the result's `histogram`), absent when no echo arrived: merges shards' seconds exactly. */
+  histogram?: string;
 }
 
 /**

@@ -39,10 +39,17 @@ export interface PhaseOptions {
   messageTimeoutMs?: number;
   maxBufferedBytes?: number;
   pacer?: Pacer;
+  /**
+   * Wall clock (epoch ms) of the first intended send, agreed with other shards by a start barrier;
+   * default: now plus a short lead, so every worker starts on the same beat.
+   */
+  startEpochMs?: number;
 }
 
 export interface PhaseSummary extends PhaseCounters {
   phaseId: number;
+  /** Wall clock (epoch ms) of second 0 of the phase: what aligns shards' timelines. */
+  startEpochMs: number;
   connections: number;
   dropsByCode: Record<string, number>;
   measuredMs: number;
@@ -137,7 +144,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     this.snapshotsBySecond = new Map();
     this.phaseSeconds = [];
     this.phaseWarmupMs = phase.warmupMs;
-    const startEpochMs = performance.timeOrigin + performance.now() + PHASE_START_LEAD_MS;
+    const startEpochMs = phase.startEpochMs ?? performance.timeOrigin + performance.now() + PHASE_START_LEAD_MS;
     const reports = await this.collect<PhaseReport>((pending) => (this.pendingPhase = pending), () => {
       this.workers.forEach((worker, index) =>
         worker.send({
@@ -162,6 +169,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     for (const report of reports) for (const [code, count] of Object.entries(report.dropsByCode)) dropsByCode[code] = (dropsByCode[code] ?? 0) + count;
     const summary: PhaseSummary = {
       phaseId,
+      startEpochMs,
       connections: sum(reports, (report) => report.connections),
       sent: sum(reports, (report) => report.sent),
       received: sum(reports, (report) => report.received),
@@ -288,6 +296,8 @@ function mergeSecond(phaseId: number, second: number, snapshots: SnapshotReport[
     latencyMs: summarizeLatencyMs(rtt),
     sendLagP99Ms: percentileMs(lag, 99),
     eventLoopUtilization: Math.max(...snapshots.map((snapshot) => snapshot.eventLoopUtilization)),
+    // Kept encoded so that shards' seconds merge exactly later (`wsbench merge`).
+    ...(rtt.totalCount === 0 ? {} : { histogram: encodeHistogram(rtt) }),
   };
   rtt.destroy();
   lag.destroy();

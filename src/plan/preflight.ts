@@ -49,6 +49,13 @@ export interface LoadRequest {
   targetIsFixture: boolean;
   /** `--workers` as the user wrote it; planned from the limits when absent. */
   workersRequested?: number;
+  /**
+   * Where source addresses come from: `loopback` (127.0.0.2, … — the default), `kernel` (no bind: the
+   * target is on another host, whose route picks the address), or the addresses given (`--source-addresses`).
+   */
+  sourceAddresses?: 'loopback' | 'kernel' | readonly string[];
+  /** Loopback addresses from this index on (a shard on a shared machine skips the other shards' addresses). */
+  sourceAddressOffset?: number;
 }
 
 export interface SourceAddressPlan {
@@ -145,7 +152,13 @@ export function planLoad(request: LoadRequest, limits: MachineLimits): LoadPlan 
   checkMemory(plan, limits);
   if (plan.errors.length > 0) return plan;
 
-  plan.workers = assignAddresses(perWorker, Math.min(budget, MAX_CONNECTIONS_PER_SOURCE_ADDRESS));
+  const mode = request.sourceAddresses ?? 'loopback';
+  if (mode === 'loopback') {
+    plan.workers = assignAddresses(perWorker, Math.min(budget, MAX_CONNECTIONS_PER_SOURCE_ADDRESS), request.sourceAddressOffset ?? 0);
+  } else {
+    plan.workers = assignGivenAddresses(perWorker, mode === 'kernel' ? [] : mode, budget, plan.errors);
+    if (plan.errors.length > 0) return plan;
+  }
   plan.sourceAddresses = plan.workers.flatMap((w) => w.sourceAddresses.map((a) => a.address));
   plan.warnings.push(...limitWarnings(request, limits, plan, minWorkers));
   return plan;
@@ -215,12 +228,41 @@ function checkMemory(plan: LoadPlan, limits: MachineLimits): void {
 }
 
 /** Whole addresses per worker, consecutive from 127.0.0.2, each carrying at most `perAddress`. */
-function assignAddresses(perWorker: number[], perAddress: number): WorkerPlan[] {
-  let next = 0;
+function assignAddresses(perWorker: number[], perAddress: number, offset: number): WorkerPlan[] {
+  let next = offset;
   return perWorker.map((connections, index) => {
     const counts = splitEvenly(connections, Math.ceil(connections / perAddress));
     const sourceAddresses = counts.map((n) => ({ address: sourceAddress(next++), connections: n }));
     return { index, connections, sourceAddresses };
+  });
+}
+
+/**
+ * Given addresses (or none: the kernel picks one per route) dealt to workers in turn, whole addresses per
+ * worker. Without addresses, every connection shares the route's one source address and its ports.
+ */
+function assignGivenAddresses(perWorker: number[], addresses: readonly string[], budget: number, errors: string[]): WorkerPlan[] {
+  const total = perWorker.reduce((sum, n) => sum + n, 0);
+  if (addresses.length === 0) {
+    if (total > budget) {
+      errors.push(
+        `${total} connections from one source address need more than its ${budget} usable ephemeral ports; ` +
+          `give --source-addresses with at least ${Math.ceil(total / budget)} addresses of this host, or widen net.ipv4.ip_local_port_range`,
+      );
+    }
+    return perWorker.map((connections, index) => ({ index, connections, sourceAddresses: [] }));
+  }
+  if (addresses.length < perWorker.length) {
+    errors.push(`--source-addresses gives ${addresses.length} addresses for ${perWorker.length} driver processes; each process needs its own (give more addresses, or fewer --workers)`);
+    return [];
+  }
+  return perWorker.map((connections, index) => {
+    const own = addresses.filter((_, position) => position % perWorker.length === index);
+    if (connections > own.length * budget) {
+      errors.push(`driver process ${index} has ${connections} connections over ${own.length} source addresses of at most ${budget} each; give more --source-addresses`);
+    }
+    const counts = splitEvenly(connections, own.length);
+    return { index, connections, sourceAddresses: own.map((address, i) => ({ address, connections: counts[i]! })) };
   });
 }
 
@@ -243,7 +285,7 @@ function limitWarnings(request: LoadRequest, limits: MachineLimits, plan: LoadPl
     warnings.push(text);
   }
   const neededAddresses = Math.ceil(plan.connections / plan.perAddressBudget);
-  if (neededAddresses > 1) {
+  if (neededAddresses > 1 && (request.sourceAddresses ?? 'loopback') === 'loopback') {
     const first = plan.sourceAddresses[0];
     const last = plan.sourceAddresses.at(-1);
     warnings.push(

@@ -35,6 +35,7 @@ export function createProgressReporter(options: ProgressReporterOptions): Capaci
       case 'stage':
         if (event.stage === 'starting-target') say(`starting target ${event.detail ?? ''}`);
         if (event.stage === 'opening') say(`opening ${event.detail ?? ''}`);
+        if (event.stage === 'waiting') say(`waiting for ${event.detail ?? 'the start barrier'}`);
         return;
       case 'warning':
         say(`warning: ${event.message}`);

@@ -3,7 +3,7 @@ import type { ServerSample } from '../metrics/server-sample.js';
 
 /** What a run tells its reporters as it goes; reporters render, the run never prints. */
 export type RunEvent =
-  | { type: 'stage'; stage: 'preparing' | 'starting-target' | 'opening' | 'loading' | 'stopping'; detail?: string }
+  | { type: 'stage'; stage: 'preparing' | 'starting-target' | 'opening' | 'waiting' | 'loading' | 'stopping'; detail?: string }
   | { type: 'warning'; message: string }
   /** `metricsUrl`: the target's Prometheus `/metrics` address, when it serves one (for `/sd` of the metrics exporter). */
   | { type: 'target-ready'; pid: number; url: string; commandLine: string; metricsUrl?: string }

@@ -20,6 +20,34 @@ export interface TimelinePoint extends LoadSecondCounts {
   server?: ServerSample;
 }
 
+/** Which part of a sharded scenario a result measured (`wsbench run --shard I/K`). */
+export interface ShardInfo {
+  /** 0-based, like Kubernetes' JOB_COMPLETION_INDEX. */
+  index: number;
+  count: number;
+  /** The whole scenario's connections; `scenario.connections` is this shard's share. */
+  totalConnections: number;
+  /** How the shards agreed on a start: a fixed `--start-at`, a rendezvous, or none (each started alone). */
+  barrier: 'start-at' | 'rendezvous' | 'none';
+  /** This shard's clock minus the rendezvous coordinator's, estimated over the barrier connection; null without one. */
+  clockOffsetMs: number | null;
+}
+
+/** One shard as a merged result lists it: where it came from and whether it counted. */
+export interface ShardEntry {
+  index: number;
+  /** The file it was read from (or expected at). */
+  file: string;
+  status: RunStatus | 'missing' | 'unreadable';
+  /** Included in the merged counts and histogram. */
+  merged: boolean;
+  connections: number;
+  established: number;
+  loadStartedAtEpochMs: number | null;
+  /** Why it is not merged, or what is wrong with it, e.g. its error message. */
+  problem?: string;
+}
+
 /** What every result file (run, ramp, limit) starts with: its kind, how it ended, and where it was measured. */
 export interface ResultHeader<Kind extends string> {
   schemaVersion: number;
@@ -82,6 +110,14 @@ export interface RunResult extends ResultHeader<'run'> {
   /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */
   tcp?: TcpCounters | null;
   timeline: TimelinePoint[];
+  /** Wall clock (epoch ms) of the load's second 0 (warm-up included); null when no load ran. Aligns shards' timelines. */
+  loadStartedAtEpochMs: number | null;
+  /** Present on a shard's own result. */
+  shard?: ShardInfo;
+  /** Present on a merged result (`wsbench merge`): every expected shard, merged or not. */
+  shards?: ShardEntry[];
+  /** A merged result missing at least one shard (named in `shards[]`): its counts cover only part of the scenario. */
+  partial?: boolean;
 }
 
 export interface HandshakeSummaryMs {

@@ -23,11 +23,16 @@ import { readGitInfo } from './git-info.js';
 import { saturationReasons } from './generator-health.js';
 import type { RunListener } from './run-events.js';
 import { RESULT_SCHEMA_VERSION } from './run-result.js';
-import type { AbnormalClosures, HandshakeSummaryMs, RunResult, RunStatus, TimelinePoint } from './run-result.js';
+import type { AbnormalClosures, HandshakeSummaryMs, RunResult, RunStatus, ShardInfo, TimelinePoint } from './run-result.js';
+import type { StartBarrier, BarrierOutcome } from './start-barrier.js';
 
 export interface RunScenarioContext {
   /** The target's definition, when the run starts one (absent with `--url`). */
   definition?: TargetDefinition;
+  /** This run is one shard of a scenario: recorded in the result (`shard{}`). */
+  shard?: { index: number; count: number; totalConnections: number };
+  /** Waits, after the connections are open, for the common start time of all shards (src/shard/start-barrier.ts). */
+  barrier?: StartBarrier;
   signal?: AbortSignal;
   onEvent?: RunListener;
 }
@@ -60,6 +65,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   let phase: PhaseSummary | undefined;
   let machineLoad: MachineLoad | null = null;
   let tcpBefore: TcpCounters | null = null;
+  let barrierOutcome: BarrierOutcome | undefined;
   let failure: WsbenchError | undefined;
   let url = options.url ?? '';
   const timeline: TimelinePoint[] = [];
@@ -107,6 +113,13 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       });
     }
 
+    if (context.barrier !== undefined) {
+      emit({ type: 'stage', stage: 'waiting', detail: context.barrier.describe() });
+      barrierOutcome = await Promise.race([context.barrier.wait({ established: opened.established, signal: context.signal }), crashed]);
+      for (const warning of barrierOutcome.warnings ?? []) emit({ type: 'warning', message: warning });
+      throwIfInterrupted(interrupted);
+    }
+
     emit({ type: 'stage', stage: 'loading' });
     const machineWatch = watchMachineLoad();
     const phaseRun = driver.runPhase({
@@ -116,6 +129,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       warmupMs: options.warmupMs,
       ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
       ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
+      ...(barrierOutcome === undefined ? {} : { startEpochMs: barrierOutcome.startEpochMs }),
     });
     try {
       phase = await Promise.race([phaseRun, crashed]);
@@ -141,7 +155,11 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     const tcp = diffTcpCounters(tcpBefore, readTcpCounters());
     await target?.stop();
     await driver?.close();
-    const result = buildResult({ options, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, tcp, failure, interrupted: interrupted() });
+    const shard: ShardInfo | undefined =
+      context.shard === undefined
+        ? undefined
+        : { ...context.shard, barrier: context.barrier?.kind ?? 'none', clockOffsetMs: barrierOutcome?.clockOffsetMs ?? null };
+    const result = buildResult({ options, shard, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, tcp, failure, interrupted: interrupted() });
     if (failure === undefined && result.status === 'saturated') {
       failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
     }
@@ -169,11 +187,20 @@ function planFor(options: ResolvedRunOptions, definition: TargetDefinition | und
       targetIsFixture: definition?.processCount !== undefined,
       ...(targetProcs === undefined ? {} : { targetProcs }),
       ...(options.workers === undefined ? {} : { workersRequested: options.workers }),
+      sourceAddresses: options.sourceAddresses ?? (isLoopbackUrl(options.url) ? 'loopback' : 'kernel'),
+      sourceAddressOffset: options.sourceAddressOffset,
     },
     readMachineLimits(),
   );
   if (plan.errors.length > 0) throw new UsageError('IMPOSSIBLE_PLAN', `This machine cannot run ${options.connections} connections as asked:\n  - ${plan.errors.join('\n  - ')}`);
   return plan;
+}
+
+/** A target on this machine (or started by us) is reached from 127.0.0.x; any other host only by its route. */
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (url === undefined) return true;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function throwIfInterrupted(interrupted: () => boolean): void {
@@ -202,6 +229,7 @@ function formatCodes(errorsByCode: Record<string, number>): string {
 
 interface ResultParts {
   options: ResolvedRunOptions;
+  shard: ShardInfo | undefined;
   startedAt: string;
   env: RunResult['env'];
   git: RunResult['git'];
@@ -283,6 +311,8 @@ function buildResult(parts: ResultParts): RunResult {
     machine: parts.machineLoad === null ? null : { ...parts.machineLoad, noisy: parts.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
     tcp: parts.tcp,
     timeline: parts.timeline,
+    loadStartedAtEpochMs: phase?.startEpochMs ?? null,
+    ...(parts.shard === undefined ? {} : { shard: parts.shard }),
   };
   return result;
 }

@@ -23,6 +23,10 @@ export interface RunOptions extends TrafficOptions {
   workers?: number;
   messageTimeoutMs?: number;
   pacer?: Pacer;
+  /** Bind these source addresses (`--source-addresses`); default: 127.0.0.2, … for a loopback target, else none. */
+  sourceAddresses?: readonly string[];
+  /** Skip this many loopback source addresses (shards sharing one machine use disjoint ones). */
+  sourceAddressOffset?: number;
 }
 
 export interface ResolvedRunOptions {
@@ -39,6 +43,8 @@ export interface ResolvedRunOptions {
   pacer: Pacer | undefined;
   /** Handshake and traffic shape, as given (checked and read by the run before any load). */
   traffic?: TrafficOptions;
+  sourceAddresses: readonly string[] | undefined;
+  sourceAddressOffset: number;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
@@ -57,6 +63,8 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     workers: options.workers,
     messageTimeoutMs: options.messageTimeoutMs,
     pacer: options.pacer,
+    sourceAddresses: options.sourceAddresses,
+    sourceAddressOffset: options.sourceAddressOffset ?? 0,
     traffic: trafficOf(options),
   };
 }

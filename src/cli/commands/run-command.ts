@@ -14,6 +14,7 @@ import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
+import { SHARD_FLAGS, SHARD_FLAGS_USAGE, applyShardFlags } from '../shard-flags.js';
 import { startMetricsExporter } from '../../report/metrics-exporter.js';
 import type { RunListener } from '../../run/run-events.js';
 
@@ -28,6 +29,7 @@ the server's CPU and memory.
   --scenario NAME      name for the result (default: <connections>c-<rate>r-<size>b)
 ${LOAD_FLAGS_USAGE}
                        (defaults: ${DEFAULT_CONNECTIONS} connections × ${DEFAULT_RATE_PER_CONNECTION} msg/s × ${DEFAULT_MESSAGE_BYTES} B for ${DEFAULT_DURATION_MS / 1000} s, ${DEFAULT_WARMUP_MS / 1000} s warm-up)
+${SHARD_FLAGS_USAGE}
   --json FILE          write the result JSON (written even when the run fails part way)
   --html FILE          write a self-contained HTML report with charts
   --md FILE            write a Markdown report (for PR comments and job summaries)
@@ -43,6 +45,7 @@ const RUN_FLAGS = {
   url: { type: 'string' },
   scenario: { type: 'string' },
   ...LOAD_FLAGS,
+  ...SHARD_FLAGS,
   json: { type: 'string' },
   'metrics-port': { type: 'string' },
   html: { type: 'string' },
@@ -86,6 +89,11 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     ...parseLoadFlags(values),
   };
 
+  const sharded = applyShardFlags(values, resolveRunOptions(options));
+  if (sharded.shard !== undefined && values.json === undefined) {
+    throw new UsageError('SHARD_NEEDS_JSON', 'A shard writes its own result for wsbench merge: give --json FILE (e.g. --json shard-$JOB_COMPLETION_INDEX.json)');
+  }
+
   const progress = progressFor(output, values.quiet === true);
   const exporter = values['metrics-port'] === undefined ? undefined : await startMetricsExporter({ port: parsePort(values['metrics-port']) });
   const onEvent: RunListener = exporter === undefined ? progress : (event) => (progress(event), exporter.listener(event));
@@ -93,8 +101,10 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: stopping the load and writing what was measured (Ctrl-C again to quit at once)\n'));
   let failure: WsbenchError | undefined;
   try {
-    const outcome = await runScenario(resolveRunOptions(options), {
+    const outcome = await runScenario(sharded.options, {
       ...(definition === undefined ? {} : { definition }),
+      ...(sharded.shard === undefined ? {} : { shard: sharded.shard }),
+      ...(sharded.barrier === undefined ? {} : { barrier: sharded.barrier }),
       signal: interrupt.signal,
       onEvent,
     });
