@@ -9,6 +9,8 @@ const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 const SIZE_UNITS_BYTES: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1_000_000, mib: 1024 * 1024 };
 
 export function parseDurationMs(value: string | number, option: string): number {
+  const negative = negativeProblem(value, option, '10s or 500ms');
+  if (negative !== undefined) throw negative;
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)\s*$/i.exec(String(value));
   if (match === null) {
@@ -18,6 +20,8 @@ export function parseDurationMs(value: string | number, option: string): number 
 }
 
 export function parseBytes(value: string | number, option: string): number {
+  const negative = negativeProblem(value, option, '256 or 4KiB');
+  if (negative !== undefined) throw negative;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib)?\s*$/i.exec(String(value));
   const bytes = match === null ? Number.NaN : Number(match[1]) * SIZE_UNITS_BYTES[(match[2] ?? 'b').toLowerCase()]!;
@@ -27,7 +31,15 @@ export function parseBytes(value: string | number, option: string): number {
   return bytes;
 }
 
+/** `-5` for a count or rate: the problem is the sign, so say that first. */
+function negativeProblem(value: string | number, option: string, example: string): UsageError | undefined {
+  const negative = typeof value === 'number' ? value < 0 : /^\s*-\s*\d/.test(value);
+  return negative ? new UsageError('NEGATIVE_VALUE', `${option} must be positive; got ${describeValue(value)}. Give e.g. ${example}`) : undefined;
+}
+
 export function parsePositiveInteger(value: string | number, option: string): number {
+  const negative = negativeProblem(value, option, '1000');
+  if (negative !== undefined) throw negative;
   const number = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < 1) {
     throw new UsageError('INVALID_INTEGER', `Expected ${option} to be a positive integer, e.g. 1000; got ${describeValue(value)}`);
@@ -36,6 +48,8 @@ export function parsePositiveInteger(value: string | number, option: string): nu
 }
 
 export function parsePositiveNumber(value: string | number, option: string): number {
+  const negative = negativeProblem(value, option, '10 or 0.5');
+  if (negative !== undefined) throw negative;
   const number = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(number) || number <= 0) {
     throw new UsageError('INVALID_NUMBER', `Expected ${option} to be a positive number, e.g. 10 or 0.5; got ${describeValue(value)}`);

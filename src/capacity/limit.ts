@@ -58,8 +58,8 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const holdMs = options.holdMs ?? DEFAULT_PROBE_HOLD_MS;
   const warmupMs = Math.min(DEFAULT_PROBE_WARMUP_MS, Math.floor(holdMs / 5));
   const startRate = options.startRatePerConnection ?? DEFAULT_START_RATE_PER_CONNECTION;
-  if (options.messageBytes < MIN_MESSAGE_BYTES) throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes; got ${options.messageBytes}`);
-  if (holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s; got ${holdMs} ms`);
+  if (options.messageBytes < MIN_MESSAGE_BYTES) throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes; got ${options.messageBytes}. Give e.g. --size 64`);
+  if (holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s; got ${holdMs} ms. Give e.g. --hold 10s`);
   if (options.url === undefined && options.target === undefined) throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
 
   emit({ type: 'stage', stage: 'preparing', detail: `limit search at ${options.connections} connections` });

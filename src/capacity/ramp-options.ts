@@ -65,11 +65,11 @@ export function resolveRampOptions(options: RampOptions): ResolvedRampOptions {
 }
 
 function validateRamp(options: ResolvedRampOptions): void {
-  if (options.to < options.from) throw new UsageError('INVALID_RAMP', `Expected --to (${options.to}) to be at least --from (${options.from})`);
+  if (options.to < options.from) throw new UsageError('INVALID_RAMP', `Expected --to (${options.to}) to be at least --from (${options.from}); give e.g. --to ${options.from * 10}`);
   if (options.messageBytes < MIN_MESSAGE_BYTES) {
-    throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes (each message carries an 8-byte sequence header); got ${options.messageBytes}`);
+    throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes (each message carries an 8-byte sequence header); got ${options.messageBytes}. Give e.g. --size 64`);
   }
-  if (options.holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s (each step is measured over whole seconds); got ${options.holdMs} ms`);
+  if (options.holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s (each step is measured over whole seconds); got ${options.holdMs} ms. Give e.g. --hold 10s`);
   if (!(options.criteria.errorBudget >= 0 && options.criteria.errorBudget < 1)) {
     throw new UsageError('INVALID_ERROR_BUDGET', `Expected --error-budget to be a fraction in [0, 1), e.g. 0.01; got ${options.criteria.errorBudget}`);
   }

@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { RunOptions } from '../scenario/run-options.js';
 import { TRAFFIC_FLAGS, TRAFFIC_FLAGS_USAGE, parseTrafficFlags } from './traffic-flags.js';
+import { checkLoadLimits } from '../scenario/load-limits.js';
 import { parseBytes, parseDurationMs, parsePositiveInteger, parsePositiveNumber } from '../units.js';
 
 /** The flags that shape the offered load, shared by `run`, `compare` and `bench` (as overrides). */
@@ -32,7 +33,7 @@ type LoadFlagValues = { [K in Exclude<keyof typeof LOAD_FLAGS, keyof typeof TRAF
 
 /** The load flags the user gave, parsed and checked; absent flags stay absent (defaults apply later). */
 export function parseLoadFlags(values: LoadFlagValues): RunOptions {
-  return {
+  const options: RunOptions = {
     ...(values.connections === undefined ? {} : { connections: parsePositiveInteger(values.connections, '--connections') }),
     ...(values.rate === undefined ? {} : { ratePerConnection: parsePositiveNumber(values.rate, '--rate') }),
     ...(values.size === undefined ? {} : { messageBytes: parseBytes(values.size, '--size') }),
@@ -43,9 +44,11 @@ export function parseLoadFlags(values: LoadFlagValues): RunOptions {
     ...(values.pacer === undefined ? {} : { pacer: parsePacer(values.pacer) }),
     ...parseTrafficFlags(values),
   };
+  checkLoadLimits(options);
+  return options;
 }
 
 function parsePacer(value: string): Pacer {
-  if (value !== 'precise' && value !== 'timer') throw new UsageError('INVALID_PACER', `Expected --pacer to be precise or timer; got ${JSON.stringify(value)}`);
+  if (value !== 'precise' && value !== 'timer') throw new UsageError('INVALID_PACER', `Expected --pacer to be precise or timer; got ${JSON.stringify(value)}. Give --pacer precise (the default) or --pacer timer`);
   return value;
 }

@@ -1,14 +1,7 @@
 import { EXIT_INFRASTRUCTURE, InfrastructureError, WsbenchError } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../tool-info.js';
-import { baselineCommand } from './commands/baseline-command.js';
-import { benchCommand } from './commands/bench-command.js';
-import { compareCommand } from './commands/compare-command.js';
-import { limitCommand } from './commands/limit-command.js';
-import { mergeCommand } from './commands/merge-command.js';
-import { rampCommand } from './commands/ramp-command.js';
-import { reportCommand } from './commands/report-command.js';
-import { runCommand } from './commands/run-command.js';
+import { didYouMean } from '../did-you-mean.js';
 import { processOutput } from './output.js';
 import type { CommandOutput } from './output.js';
 
@@ -31,15 +24,16 @@ Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config erro
 
 type Command = (args: string[], output: CommandOutput) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  run: runCommand,
-  bench: benchCommand,
-  compare: compareCommand,
-  ramp: rampCommand,
-  limit: limitCommand,
-  baseline: baselineCommand,
-  report: reportCommand,
-  merge: mergeCommand,
+// Loaded on demand: `--help` and a typo answer in a fraction of the time importing every command takes.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run-command.js')).runCommand,
+  bench: async () => (await import('./commands/bench-command.js')).benchCommand,
+  compare: async () => (await import('./commands/compare-command.js')).compareCommand,
+  ramp: async () => (await import('./commands/ramp-command.js')).rampCommand,
+  limit: async () => (await import('./commands/limit-command.js')).limitCommand,
+  baseline: async () => (await import('./commands/baseline-command.js')).baselineCommand,
+  report: async () => (await import('./commands/report-command.js')).reportCommand,
+  merge: async () => (await import('./commands/merge-command.js')).mergeCommand,
 };
 
 /** The CLI: pick the command, run it, print any error once, return the exit code. */
@@ -54,10 +48,11 @@ export async function main(argv: string[], output: CommandOutput = processOutput
       output.stdout(`${TOOL_VERSION}\n`);
       return 0;
     }
-    const command = COMMANDS[name];
-    if (command === undefined) {
-      throw new UsageError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}. See wsbench --help`);
+    const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (load === undefined) {
+      throw new UsageError('UNKNOWN_COMMAND', `Unknown command ${JSON.stringify(name)}.${didYouMean(name, Object.keys(COMMANDS))} Commands: ${Object.keys(COMMANDS).join(', ')}. See wsbench --help`);
     }
+    const command = await load();
     return await command(args, output);
   } catch (error) {
     return reportError(error, output);

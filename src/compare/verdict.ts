@@ -200,7 +200,8 @@ function excludeUnusable(trials: readonly TrialSummary[]): { pairs: TrialPair[];
       const why = t.saturationReasons.length > 0 ? `: ${t.saturationReasons.join('; ')}` : '';
       return `the load generator saturated${why}`;
     }
-    return t.status === 'completed' ? null : `the run ended ${t.status}`;
+    // `failed` (over the error budget) was measured to the end: its errors are what the error gate compares.
+    return t.status === 'completed' || t.status === 'failed' ? null : `the run ended ${t.status}`;
   };
   const pairs: TrialPair[] = [];
   for (const pair of slots) {

@@ -55,6 +55,8 @@ export interface PhaseSummary extends PhaseCounters {
   measuredMs: number;
   /** Echoes per second that arrived inside the measured window (see PhaseReport.receivedInWindow). */
   achievedPerSec: number;
+  /** Bytes per second of echoes received inside the measured window, as delivered (a truncated echo counts its own length). */
+  achievedBytesPerSec: number;
   /** RTT over the measured window, microseconds; the caller owns (and may encode) it. */
   rtt: Histogram;
   sendLagP99Ms: number;
@@ -176,11 +178,13 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       timedOut: sum(reports, (report) => report.timedOut),
       late: sum(reports, (report) => report.late),
       mismatched: sum(reports, (report) => report.mismatched),
+      unmatched: sum(reports, (report) => report.unmatched),
       backpressured: sum(reports, (report) => report.backpressured),
       dropped: sum(reports, (report) => report.dropped),
       dropsByCode,
       measuredMs: Math.max(...reports.map((report) => report.measuredMs)),
       achievedPerSec: achievedRate(sum(reports, (report) => report.receivedInWindow), Math.max(...reports.map((report) => report.measuredMs))),
+      achievedBytesPerSec: achievedRate(sum(reports, (report) => report.receivedBytesInWindow), Math.max(...reports.map((report) => report.measuredMs))),
       rtt,
       sendLagP99Ms: percentileMs(sendLag, 99),
       sendLagMaxMs: sendLag.totalCount === 0 ? 0 : sendLag.maxValue / 1000,

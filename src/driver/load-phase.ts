@@ -52,7 +52,7 @@ class ConnectionLedger {
   }
 }
 
-const emptyCounters = (): PhaseCounters => ({ sent: 0, received: 0, timedOut: 0, late: 0, mismatched: 0, backpressured: 0, dropped: 0 });
+const emptyCounters = (): PhaseCounters => ({ sent: 0, received: 0, timedOut: 0, late: 0, mismatched: 0, unmatched: 0, backpressured: 0, dropped: 0 });
 
 export interface LoadPhaseOptions {
   command: LoadCommand;
@@ -61,6 +61,8 @@ export interface LoadPhaseOptions {
   /** Epoch ms → this process's clock. */
   epochToClock?: (epochMs: number) => number;
   onSnapshot: (snapshot: SnapshotReport) => void;
+  /** Connections among `connections` that closed after opening and before this phase (reported as dropped). */
+  lostBeforeStart?: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export class LoadPhase {
   private cpuAtStart: NodeJS.CpuUsage | undefined;
   private echoesInPhase = 0;
   private receivedInWindow = 0;
+  private receivedBytesInWindow = 0;
   private eluAtSnapshot: EventLoopUtilization | undefined;
 
   private ticker: PreciseTicker | undefined;
@@ -114,6 +117,10 @@ export class LoadPhase {
     this.onSnapshot = options.onSnapshot;
     this.ledgers = options.connections.map((connection) => new ConnectionLedger(connection));
     this.liveConnections = this.ledgers.filter((ledger) => ledger.connection.isOpen).length;
+    if ((options.lostBeforeStart ?? 0) > 0) {
+      this.dropsByCode.CLOSED_BEFORE_LOAD = options.lostBeforeStart!;
+      this.count('dropped', options.lostBeforeStart!, true);
+    }
     this.schedule =
       this.ledgers.length === 0
         ? null
@@ -130,7 +137,7 @@ export class LoadPhase {
   run(): Promise<PhaseReport> {
     return new Promise((resolve) => {
       this.finish = resolve;
-      for (const ledger of this.ledgers) this.listen(ledger);
+      for (const ledger of this.ledgers) if (ledger.connection.isOpen) this.listen(ledger);
       this.eluAtStart = performance.eventLoopUtilization();
       this.cpuAtStart = process.cpuUsage();
       this.eluAtSnapshot = this.eluAtStart;
@@ -227,7 +234,8 @@ export class LoadPhase {
 
   private receive(ledger: ConnectionLedger, data: Buffer): void {
     if (data.length < PAYLOAD_HEADER_BYTES || data.readUInt32LE(4) !== PAYLOAD_MAGIC) {
-      this.count('mismatched', 1, this.clock() >= this.measureFromMs);
+      // Not one of our messages: unsolicited (a greeting, a broadcast) or mangled past recognition.
+      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
       return;
     }
     const sequence = data.readUInt32LE(0);
@@ -241,16 +249,28 @@ export class LoadPhase {
     const intendedMs = ledger.intendedOf(sequence);
     const measured = intendedMs >= this.measureFromMs;
     const now = this.clock();
-    if (now >= this.measureFromMs && now <= this.endMs) this.receivedInWindow++;
-    const rttMicros = (now - intendedMs) * 1000;
-    recordMicros(this.intervalRtt, rttMicros);
-    if (measured) recordMicros(this.rtt, rttMicros);
-    if (data.length !== this.payload.length) this.count('mismatched', 1, measured);
-    this.count('received', 1, measured);
-    this.echoesInPhase++;
+    const inWindow = now >= this.measureFromMs && now <= this.endMs;
+    if (inWindow) this.receivedBytesInWindow += data.length;
     ledger.acked = sequence + 1;
     this.inFlight--;
+    if (!this.echoesIntact(data)) {
+      // Answered, but not with what was sent (truncated, padded, corrupted): a failure, not a latency sample.
+      this.count('mismatched', 1, measured);
+    } else {
+      if (inWindow) this.receivedInWindow++;
+      const rttMicros = (now - intendedMs) * 1000;
+      recordMicros(this.intervalRtt, rttMicros);
+      if (measured) recordMicros(this.rtt, rttMicros);
+      this.count('received', 1, measured);
+      this.echoesInPhase++;
+    }
     if (this.inFlight === 0) this.maybeFinish();
+  }
+
+  /** Same length and the same bytes after the header (the header's sequence number was checked already): one memcmp. */
+  private echoesIntact(data: Buffer): boolean {
+    const length = this.payload.length;
+    return data.length === length && data.compare(this.payload, PAYLOAD_HEADER_BYTES, length, PAYLOAD_HEADER_BYTES, length) === 0;
   }
 
   private timeOut(ledger: ConnectionLedger): void {
@@ -334,6 +354,7 @@ export class LoadPhase {
       eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
       measuredMs: Math.max(0, this.endMs - this.measureFromMs),
       receivedInWindow: this.receivedInWindow,
+      receivedBytesInWindow: this.receivedBytesInWindow,
       cpuMicros: cpu.user + cpu.system,
       echoesInPhase: this.echoesInPhase,
       heapUsedBytes: memory.heapUsed,

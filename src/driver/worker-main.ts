@@ -14,6 +14,8 @@ import type { CoordinatorMessage, OpenCommand, WorkerMessage } from './worker-pr
 const PROGRESS_INTERVAL_MS = 1000;
 
 const connections: ClientConnection[] = [];
+/** Connections whose loss a phase has already reported, so a ramp's later steps do not count it again. */
+const reportedLost = new WeakSet<ClientConnection>();
 let currentPhase: LoadPhase | undefined;
 
 function send(message: WorkerMessage): void {
@@ -64,10 +66,13 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       await open(message);
       return;
     case 'load': {
-      const live = connections.filter((connection) => connection.isOpen);
-      currentPhase = new LoadPhase({ command: message, connections: live, onSnapshot: send });
+      // Every connection opened stays in the schedule: one that died since it opened cannot carry its
+      // messages, and they count as failures instead of silently shrinking the offered load.
+      const lostBeforeStart = connections.filter((connection) => !connection.isOpen && !reportedLost.has(connection)).length;
+      currentPhase = new LoadPhase({ command: message, connections, lostBeforeStart, onSnapshot: send });
       const report = await currentPhase.run();
       currentPhase = undefined;
+      for (const connection of connections) if (!connection.isOpen) reportedLost.add(connection);
       send(report);
       return;
     }

@@ -76,7 +76,10 @@ export interface PhaseCounters {
   received: number;
   timedOut: number;
   late: number;
+  /** Answered with something other than what was sent: wrong length or bytes (truncated, corrupted). */
   mismatched: number;
+  /** Messages received that answer nothing sent: unsolicited, or not recognisable as an echo. */
+  unmatched: number;
   backpressured: number;
   dropped: number;
 }
@@ -110,6 +113,8 @@ export interface PhaseReport extends PhaseCounters {
    * must not be credited with 2,000/s because its backlog cleared before the timeout.
    */
   receivedInWindow: number;
+  /** Bytes of every echo (intact or not) that arrived inside the measured window: byte throughput as delivered. */
+  receivedBytesInWindow: number;
   /** CPU time (user + system) this worker used over the whole phase, warm-up included. */
   cpuMicros: number;
   /** Echoes received over the whole phase, warm-up included: the denominator of CPU per message. */

@@ -5,7 +5,8 @@ import { formatSignedPercent } from '../compare/format-change.js';
 export function renderBenchSummaryMarkdown(outcomes: readonly BenchOutcome[], context: { profile: string; against: string }): string {
   const failed = outcomes.filter((outcome) => outcome.verdict === 'FAIL').length;
   const errored = outcomes.filter((outcome) => outcome.verdict === 'ERROR').length;
-  const headline = failed > 0 ? `**FAIL**: ${failed} of ${outcomes.length} scenarios regressed` : errored > 0 ? `**ERROR**: ${errored} of ${outcomes.length} scenarios could not be measured` : `**${overall(outcomes)}**: ${outcomes.length} scenarios, none regressed`;
+  const overBudget = outcomes.filter((outcome) => outcome.errorBudgetHeld === false).length;
+  const headline = failed > 0 ? `**FAIL**: ${failed} of ${outcomes.length} scenarios regressed` : overBudget > 0 ? `**FAIL**: ${overBudget} of ${outcomes.length} scenarios exceeded their error budget` : errored > 0 ? `**ERROR**: ${errored} of ${outcomes.length} scenarios could not be measured` : `**${overall(outcomes)}**: ${outcomes.length} scenarios, none regressed`;
   const lines = [
     `${headline} (profile ${context.profile}, ${context.against})`,
     '',

@@ -12,7 +12,10 @@ export function formatRunSummary(result: RunResult): string {
       (connections.failed > 0 ? `, ${formatCount(connections.failed)} failed (${formatCodes(connections.errorsByCode)})` : '') +
       (connections.dropped > 0 ? `, ${formatCount(connections.dropped)} dropped during the run` : ''),
     ...handshakeLines(result),
-    `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out` + (messages.late > 0 ? `, ${formatCount(messages.late)} late` : ''),
+    `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out` +
+      (messages.mismatched > 0 ? `, ${formatCount(messages.mismatched)} MISMATCHED (answered with other bytes)` : '') +
+      (messages.unmatched > 0 ? `, ${formatCount(messages.unmatched)} unmatched (answering nothing sent)` : '') +
+      (messages.late > 0 ? `, ${formatCount(messages.late)} late` : ''),
     `  throughput  ${formatRate(throughput.achievedPerSec)} achieved of ${formatRate(throughput.offeredPerSec)} offered (${formatPercent(achievedRatio)}), ${formatBytes(throughput.achievedBytesPerSec)}/s`,
     latencyMs === null
       ? '  latency     no echo measured'
@@ -23,6 +26,11 @@ export function formatRunSummary(result: RunResult): string {
       (generator.saturated ? ' — SATURATED' : ''),
   ];
   for (const reason of generator.saturationReasons) lines.push(`    ! ${reason}`);
+  const budget = result.errorBudget;
+  if (budget !== undefined) {
+    lines.push(`  errors      ${formatPercent(budget.observed)} failed of ${formatPercent(budget.limit)} allowed — ${budget.held ? 'within the error budget' : 'ERROR BUDGET EXCEEDED'}`);
+    for (const breach of budget.breaches) lines.push(`    ! ${breach}`);
+  }
   if (result.machine?.noisy === true) {
     lines.push(`  machine     other processes used ${result.machine.otherCpuPercent.toFixed(0)}% of a core during the load (steal ${result.machine.stealPercent.toFixed(0)}%): expect noise`);
   }

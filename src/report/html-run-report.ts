@@ -7,7 +7,7 @@ import type { ChartBand, ChartPoint } from './svg-chart.js';
 
 const MIB = 1024 ** 2;
 
-export const STATUS_TONE: Readonly<Record<RunResult['status'], Tone>> = { completed: 'good', saturated: 'warn', errored: 'bad', interrupted: 'warn' };
+export const STATUS_TONE: Readonly<Record<RunResult['status'], Tone>> = { completed: 'good', failed: 'bad', saturated: 'warn', errored: 'bad', interrupted: 'warn' };
 
 /** "target · commit · when · machine": enough to tell two reports apart and to know whether they are comparable. */
 export function describeOrigin(result: Pick<RunResult, 'target' | 'git' | 'startedAt' | 'env' | 'tool'>): string {

@@ -48,7 +48,7 @@ export function parseReportJson(text: string, file: string): ReportInput {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError('INVALID_RESULT_FILE', `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, [], { cause: error });
+    throw new ConfigError('INVALID_RESULT_FILE', `${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}. Give a JSON file written by wsbench run, ramp or compare with --json`, [], { cause: error });
   }
   return parseReportInput(value, file);
 }

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonFile } from '../write-json-file.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 import { renderHtmlReport } from './html-report.js';
 import type { ReportInput } from './report-input.js';
 
@@ -41,7 +41,6 @@ export function storedResultPaths(dir: string, result: ReportInput, now: () => D
 export function writeStoredResult(dir: string = DEFAULT_RESULTS_DIR, result: ReportInput, now: () => Date = () => new Date()): StoredResultPaths {
   const paths = storedResultPaths(dir, result, now);
   writeJsonFile(paths.json, result);
-  mkdirSync(path.dirname(paths.charts), { recursive: true });
-  writeFileSync(paths.charts, renderHtmlReport(result));
+  writeFileAtomic(paths.charts, renderHtmlReport(result));
   return paths;
 }

@@ -1,18 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { renderHtmlReport } from './html-report.js';
 import { renderMarkdownReport } from './markdown-report.js';
 import type { ReportInput } from './report-input.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 
 export interface ReportOutputs {
   html?: string;
   md?: string;
 }
 
-function writeText(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, text);
-}
+const writeText = writeFileAtomic;
 
 /** Writes the HTML and/or Markdown report of a result; `run`, `ramp` and `compare` call this for their flags. */
 export function writeReports(report: ReportInput, outputs: ReportOutputs): string[] {

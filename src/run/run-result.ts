@@ -5,6 +5,7 @@ import type { ServerSample } from '../metrics/server-sample.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
+import type { ErrorBudget } from './error-budget.js';
 
 /**
  * The result of one scenario run: the contract in DESIGN.md "Result JSON". `schemaVersion` comes first;
@@ -12,8 +13,11 @@ export type { EnvironmentInfo, LatencySummaryMs };
  */
 export const RESULT_SCHEMA_VERSION = 1;
 
-/** How the run ended; a result is data tagged by state, written whatever the state. */
-export type RunStatus = 'completed' | 'saturated' | 'errored' | 'interrupted';
+/**
+ * How the run ended; a result is data tagged by state, written whatever the state. `failed`: measured to the
+ * end, but the server broke the error budget (messages lost, unanswered or answered wrong): exit 1.
+ */
+export type RunStatus = 'completed' | 'failed' | 'saturated' | 'errored' | 'interrupted';
 
 /** One second of the result's timeline: the driver's merged second, with the server's sample attached. */
 export interface TimelinePoint extends LoadSecondCounts {
@@ -86,7 +90,20 @@ export interface RunResult extends ResultHeader<'run'> {
     /** Connections closed while loaded without wsbench asking, by close code or socket error. */
     abnormalClosures?: AbnormalClosures;
   };
-  messages: { sent: number; received: number; timedOut: number; late: number };
+  messages: {
+    sent: number;
+    /** Echoes that came back intact (same length and bytes as sent). */
+    received: number;
+    timedOut: number;
+    late: number;
+    /** Answered with something other than what was sent (truncated, padded, corrupted). */
+    mismatched: number;
+    /** Received but answering nothing sent (unsolicited, or unrecognisable). */
+    unmatched: number;
+  };
+  /** The failures allowed (limit) and seen (observed, a fraction); a run that does not hold it is `failed`. */
+  errorBudget: ErrorBudget;
+  /** achievedBytesPerSec counts the bytes actually received, not the size asked for. */
   throughput: { offeredPerSec: number; achievedPerSec: number; achievedBytesPerSec: number };
   latencyMs: LatencySummaryMs | null;
   /** HDR histogram of RTT in microseconds, compressed base64 (hdr-histogram-js `encodeIntoCompressedBase64`). */

@@ -1,4 +1,6 @@
-import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import { GateFailure, InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import { describeBreach, judgeErrorBudget } from './error-budget.js';
+import { checkLoadLimits } from '../scenario/load-limits.js';
 import { planLoad, readMachineLimits } from '../plan/preflight.js';
 import type { LoadPlan } from '../plan/preflight.js';
 import { LoadDriver } from '../driver/load-driver.js';
@@ -160,19 +162,26 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
         ? undefined
         : { ...context.shard, barrier: context.barrier?.kind ?? 'none', clockOffsetMs: barrierOutcome?.clockOffsetMs ?? null };
     const result = buildResult({ options, shard, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, tcp, failure, interrupted: interrupted() });
+    if (failure === undefined && result.status === 'failed') {
+      failure = new GateFailure('ERROR_BUDGET_EXCEEDED', describeBreach(result.errorBudget));
+      result.error = { code: failure.code, message: failure.message };
+    }
     if (failure === undefined && result.status === 'saturated') {
-      failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}`);
+      // On a machine other processes keep busy, say so: the cure is a quieter machine, not more workers.
+      const busy = result.machine?.noisy === true ? `\n  - the machine was busy: other processes used ${result.machine.otherCpuPercent.toFixed(0)}% of a core during the load, so the driver waited for CPU; run again on a quieter machine (or pin with taskset)` : '';
+      failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}${busy}`);
     }
     return { result, failure };
   }
 }
 
 function validateScenario(options: ResolvedRunOptions): void {
+  checkLoadLimits(options);
   if (options.messageBytes < MIN_MESSAGE_BYTES) {
-    throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes (each message carries an 8-byte sequence header); got ${options.messageBytes}`);
+    throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes (each message carries an 8-byte sequence header); got ${options.messageBytes}. Give e.g. --size 64`);
   }
   if (options.warmupMs >= options.durationMs) {
-    throw new UsageError('INVALID_WARMUP', `Expected --warmup (${options.warmupMs} ms) to be shorter than --duration (${options.durationMs} ms): the warm-up is part of the duration and excluded from the statistics`);
+    throw new UsageError('INVALID_WARMUP', `Expected --warmup (${options.warmupMs} ms) to be shorter than --duration (${options.durationMs} ms): the warm-up is part of the duration and excluded from the statistics. Give a shorter --warmup (e.g. 1s) or a longer --duration`);
   }
   if (options.url === undefined && options.target === undefined) {
     throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
@@ -252,7 +261,17 @@ function buildResult(parts: ResultParts): RunResult {
   const eventLoopUtilization = phase?.eventLoopUtilization ?? 0;
   const sendLagP99Ms = phase?.sendLagP99Ms ?? 0;
   const reasons = phase === undefined ? [] : saturationReasons({ sendLagP99Ms, eventLoopUtilization, workers: parts.plan.workers.length });
-  const status: RunStatus = parts.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : reasons.length > 0 ? 'saturated' : 'completed';
+  const errorBudget = judgeErrorBudget(options.errorBudget, {
+    sent: phase?.sent ?? 0,
+    timedOut: phase?.timedOut ?? 0,
+    mismatched: phase?.mismatched ?? 0,
+    connectionsAttempted: opened?.attempted ?? 0,
+    connectionsFailed: opened?.failed ?? 0,
+    connectionsDropped: phase?.dropped ?? 0,
+  });
+  // Lost, unanswered or wrong echoes are the server's doing even when the generator sent late (a late send
+  // is still answered; RTT is what saturation makes untrustworthy), so a breached budget outranks saturation.
+  const status: RunStatus = parts.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : !errorBudget.held ? 'failed' : reasons.length > 0 ? 'saturated' : 'completed';
   const achievedPerSec = phase?.achievedPerSec ?? 0;
   const server = summarizeServerSamples(parts.samples);
   const errorsByCode = { ...(opened?.errorsByCode ?? {}) };
@@ -288,11 +307,19 @@ function buildResult(parts: ResultParts): RunResult {
       handshakeFailuresByCode: { ...(opened?.errorsByCode ?? {}) },
       abnormalClosures: abnormalClosures(phase?.dropsByCode ?? {}),
     },
-    messages: { sent: phase?.sent ?? 0, received: phase?.received ?? 0, timedOut: phase?.timedOut ?? 0, late: phase?.late ?? 0 },
+    messages: {
+      sent: phase?.sent ?? 0,
+      received: phase?.received ?? 0,
+      timedOut: phase?.timedOut ?? 0,
+      late: phase?.late ?? 0,
+      mismatched: phase?.mismatched ?? 0,
+      unmatched: phase?.unmatched ?? 0,
+    },
+    errorBudget,
     throughput: {
       offeredPerSec: options.connections * options.ratePerConnection,
       achievedPerSec,
-      achievedBytesPerSec: achievedPerSec * options.messageBytes,
+      achievedBytesPerSec: phase?.achievedBytesPerSec ?? 0,
     },
     latencyMs: phase === undefined ? null : summarizeLatencyMs(phase.rtt),
     histogram: phase === undefined ? null : encodeHistogram(phase.rtt),

@@ -77,10 +77,17 @@ const parsedBy = <T>(what: string, parse: (value: string) => T) =>
     }
   });
 
-/** A duration with a unit (`10s`, `500ms`, `2m`) or a number of milliseconds, like `--duration`. */
+/**
+ * A duration with a unit (`10s`, `500ms`, `2m`), like `--duration`. A bare number is refused (0 aside):
+ * `duration: 10` meant 10 s to whoever wrote it and 10 ms to the old parser.
+ */
 const duration = ({ allowZero }: { allowZero: boolean }) => {
   const what = `a duration${allowZero ? '' : ' above zero'} with a unit (ms, s or m), e.g. "10s" or "500ms"`;
   return z.union([z.number(), z.string()], expecting(what)).transform((value, ctx) => {
+    if (typeof value === 'number' && !(allowZero && value === 0)) {
+      ctx.addIssue({ code: 'custom', message: `a bare number has no unit: write "${value}s" for seconds or "${value}ms" for milliseconds; got ${describeValue(value)}`, input: value });
+      return z.NEVER;
+    }
     const parsed = tryParse(() => parseDurationMs(value, 'duration'));
     if (parsed === undefined || (!allowZero && parsed === 0)) {
       ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${describeValue(value)}`, input: value });
@@ -418,7 +425,7 @@ function checkTarget(specText: string, configTargets: Loose, path: PropertyKey[]
   if (configTarget === undefined && builtin === undefined) {
     const known = [...new Set([...Object.keys(BUILTIN_TARGETS), ...Object.keys(configTargets)])];
     const suggestion = closest(spec.name, known);
-    ctx.addIssue({ code: 'custom', path, message: `unknown target ${JSON.stringify(spec.name)}${suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`}; known targets: ${known.join(', ')}` });
+    ctx.addIssue({ code: 'custom', path, message: `unknown target ${JSON.stringify(spec.name)}${suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}?)`}; known targets: ${known.join(', ')} (define it under targets:, or use one of those)` });
     return;
   }
   for (const [knob, value] of Object.entries(spec.knobs)) {

@@ -72,7 +72,7 @@ export function parseYaml(text: string, label: string): unknown {
       const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `${at === undefined ? '' : `line ${at.line}, column ${at.col}: `}${message}`;
     });
-    throw new ConfigError('CONFIG_SYNTAX', `${label} is not valid YAML:`, problems);
+    throw new ConfigError('CONFIG_SYNTAX', `${label} is not valid YAML (fix these lines):`, problems);
   }
   return document.toJS() ?? {};
 }

@@ -1,3 +1,4 @@
+import { didYouMean } from '../did-you-mean.js';
 import { maxSocketsPerProcess, planLoad } from '../plan/preflight.js';
 import type { MachineLimits } from '../plan/preflight.js';
 import { UsageError } from '../errors.js';
@@ -77,7 +78,7 @@ export interface PlannedScenario {
 export function planScenarios(config: ResolvedConfig, options: PlanScenariosOptions): PlannedScenario[] {
   const profile = config.profiles[options.profile];
   if (profile === undefined) {
-    throw new UsageError('UNKNOWN_PROFILE', `Unknown profile ${JSON.stringify(options.profile)}; profiles: ${Object.keys(config.profiles).join(', ')}`);
+    throw new UsageError('UNKNOWN_PROFILE', `Unknown profile ${JSON.stringify(options.profile)}.${didYouMean(options.profile, Object.keys(config.profiles))} Give one of the profiles: ${Object.keys(config.profiles).join(', ')}`);
   }
   const inProfile = config.scenarios.filter((s) => profile.scenarios.some((pattern) => matchesPattern(pattern, s.name, s.tags)));
   if (inProfile.length === 0) {
@@ -122,6 +123,7 @@ function planOne(
     warmupMs: scenario.warmupMs,
     ...(scenario.workers === undefined ? {} : { workers: scenario.workers }),
     ...(scenario.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: scenario.messageTimeoutMs }),
+    ...(scenario.errorBudget === undefined ? {} : { errorBudget: scenario.errorBudget }),
   };
   const definition = targets[spec.name] ?? BUILTIN_TARGETS[spec.name];
   const { reasons, warnings } = checkMachine({ connections, offeredMessagesPerSec, offeredBytesPerSec, workers: scenario.workers, spec, definition }, machine);

@@ -2,6 +2,8 @@ import type { Pacer } from '../driver/worker-protocol.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import type { TrafficOptions } from './traffic-options.js';
 
+/** 0.1% of messages may fail before a run fails: a healthy echo server on loopback loses nothing. */
+export const DEFAULT_ERROR_BUDGET = 0.001;
 export const DEFAULT_CONNECTIONS = 100;
 export const DEFAULT_RATE_PER_CONNECTION = 10;
 export const DEFAULT_MESSAGE_BYTES = 256;
@@ -27,6 +29,8 @@ export interface RunOptions extends TrafficOptions {
   sourceAddresses?: readonly string[];
   /** Skip this many loopback source addresses (shards sharing one machine use disjoint ones). */
   sourceAddressOffset?: number;
+  /** Fraction of messages (or connections) that may fail before the run fails; default DEFAULT_ERROR_BUDGET. */
+  errorBudget?: number;
 }
 
 export interface ResolvedRunOptions {
@@ -45,6 +49,7 @@ export interface ResolvedRunOptions {
   traffic?: TrafficOptions;
   sourceAddresses: readonly string[] | undefined;
   sourceAddressOffset: number;
+  errorBudget: number;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
@@ -65,6 +70,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     pacer: options.pacer,
     sourceAddresses: options.sourceAddresses,
     sourceAddressOffset: options.sourceAddressOffset ?? 0,
+    errorBudget: options.errorBudget ?? DEFAULT_ERROR_BUDGET,
     traffic: trafficOf(options),
   };
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { encodeHistogram, mergeEncodedHistograms, summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import type { RunResult, RunStatus, ShardEntry } from '../run/run-result.js';
 import { CLOCK_OFFSET_WARN_MS, clockWarning } from './clock-offset.js';
+import { DEFAULT_ERROR_BUDGET, judgeErrorBudget } from '../run/error-budget.js';
 import { correctedStartEpochMs, mergeTimelines } from './merge-timeline.js';
 import { shardName } from './shard-spec.js';
 
@@ -11,8 +12,11 @@ export type ShardInput = { file: string; result: RunResult } | { file: string; u
 /** Shards whose loads started further apart than this did not measure one window: named, still merged. */
 export const MAX_START_SPREAD_MS = 1_000;
 
-/** Only these states carry a whole measured window; an errored or interrupted shard is named and left out. */
-const MERGEABLE: readonly RunStatus[] = ['completed', 'saturated'];
+/**
+ * Only these states carry a whole measured window; an errored or interrupted shard is named and left out.
+ * A `failed` shard (over its error budget) measured to the end: its losses belong in the merged budget.
+ */
+const MERGEABLE: readonly RunStatus[] = ['completed', 'failed', 'saturated'];
 
 /**
  * Merges the shards of one scenario into one result that reads like a single run: histograms added
@@ -54,7 +58,17 @@ export function mergeShardResults(inputs: readonly ShardInput[]): RunResult {
   const { originEpochMs, timeline } = mergeTimelines(merged);
   const histogram = mergeEncodedHistograms(merged.flatMap((result) => (result.histogram === null ? [] : [result.histogram])));
   const saturationReasons = merged.flatMap((result) => result.generator.saturationReasons.map((reason) => `${shardName(result.shard!.index, count)}: ${reason}`));
-  const status: RunStatus = merged.length === 0 ? 'errored' : saturationReasons.length > 0 || merged.some((result) => result.generator.saturated) ? 'saturated' : 'completed';
+  // The budget is judged again on the sums: shards within it may add up to a run that is not.
+  const errorBudget = judgeErrorBudget(first.errorBudget?.limit ?? DEFAULT_ERROR_BUDGET, {
+    sent: sumOf(merged, (result) => result.messages.sent),
+    timedOut: sumOf(merged, (result) => result.messages.timedOut),
+    mismatched: sumOf(merged, (result) => result.messages.mismatched ?? 0),
+    connectionsAttempted: sumOf(merged, (result) => result.connections.attempted),
+    connectionsFailed: sumOf(merged, (result) => result.connections.failed),
+    connectionsDropped: sumOf(merged, (result) => result.connections.dropped),
+  });
+  const saturated = saturationReasons.length > 0 || merged.some((result) => result.generator.saturated);
+  const status: RunStatus = merged.length === 0 ? 'errored' : !errorBudget.held ? 'failed' : saturated ? 'saturated' : 'completed';
   const established = sumOf(merged, (result) => result.connections.established);
   const received = sumOf(merged, (result) => result.messages.received);
   const partial = shards.some((shard) => !shard.merged);
@@ -71,6 +85,7 @@ export function mergeShardResults(inputs: readonly ShardInput[]): RunResult {
       openMs: Math.max(0, ...merged.map((result) => result.connections.openMs)),
     } as RunResult['connections'],
     messages: sumNumbers(merged.map((result) => result.messages), first.messages) as RunResult['messages'],
+    errorBudget,
     throughput: sumNumbers(merged.map((result) => result.throughput), first.throughput) as RunResult['throughput'],
     latencyMs: summarizeLatencyMs(histogram),
     histogram: histogram.totalCount === 0 ? null : encodeHistogram(histogram),

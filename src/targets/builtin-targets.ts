@@ -11,11 +11,14 @@ const FIXTURE_READY_LINE = /^wsbench-fixture ready /;
 // The fixtures' own bounds (fixtures/*/README.md): checked here too, so a bad value fails before the target starts.
 const MAX_INJECT_US = 10_000_000;
 const MAX_INJECT_ALLOC_BYTES = 64 * 1024 * 1024;
+/** Enough processes for any load one machine can offer; a larger number is a typo. */
+export const MAX_TARGET_PROCS = 64;
 
 const sharedKnobs: Record<string, KnobDefinition> = {
   write: enumKnob('--write', ['single', 'batch'], 'one write per echoed frame, or queued frames coalesced into one write'),
   'max-frame': bytesKnob('--max-frame', 'largest frame accepted; bigger ones are refused with close code 1009'),
-  procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)'),
+  // Each process holds up to ~19.8K connections, so 64 carry over a million; more only competes for the cores.
+  procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)', { max: MAX_TARGET_PROCS }),
   'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true, max: MAX_INJECT_US }),
   'inject-alloc-bytes': bytesKnob('--inject-alloc-bytes', 'heap garbage allocated and written per message (Go: one object of N bytes)', {
     max: MAX_INJECT_ALLOC_BYTES,

@@ -1,15 +1,25 @@
 import { UsageError } from '../errors.js';
 import { BUILTIN_TARGETS } from './builtin-targets.js';
+import { validateKnobs } from './target-definition.js';
 import type { TargetDefinition } from './target-definition.js';
+import { didYouMean } from '../did-you-mean.js';
 import type { TargetSpec } from './target-spec.js';
 import { checkoutRevision } from './git-checkout.js';
 
 /** Finds the definition a SPEC names: the config's targets first, then the built-ins. */
 export function resolveTargetDefinition(spec: TargetSpec, configTargets: Record<string, TargetDefinition> = {}): TargetDefinition {
-  const definition = configTargets[spec.name] ?? BUILTIN_TARGETS[spec.name];
+  const own = (table: Record<string, TargetDefinition>): TargetDefinition | undefined => (Object.hasOwn(table, spec.name) ? table[spec.name] : undefined);
+  const definition = own(configTargets) ?? own(BUILTIN_TARGETS);
   if (definition === undefined) {
     const known = [...new Set([...Object.keys(configTargets), ...Object.keys(BUILTIN_TARGETS)])];
-    throw new UsageError('UNKNOWN_TARGET', `Unknown target ${JSON.stringify(spec.name)} in --target ${spec.text}; known targets: ${known.join(', ')} (define others in wsbench.config.ts or wsbench.yaml, or use --url)`);
+    throw new UsageError('UNKNOWN_TARGET', `Unknown target ${JSON.stringify(spec.name)}${spec.text === spec.name ? '' : ` (in ${spec.text})`}.${didYouMean(spec.name, known)} Known targets: ${known.join(', ')} (define others in wsbench.config.ts or wsbench.yaml, or use --url)`);
+  }
+  // Knob names and values are checked here, before any build, start or trial.
+  try {
+    validateKnobs(definition, spec.knobs);
+  } catch (error) {
+    if (error instanceof UsageError) throw new UsageError(error.code, `${spec.text}: ${error.message}`, { cause: error });
+    throw error;
   }
   return definition;
 }

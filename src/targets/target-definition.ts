@@ -1,4 +1,5 @@
 import { UsageError, describeValue } from '../errors.js';
+import { didYouMean } from '../did-you-mean.js';
 import { parseBytes, parsePositiveInteger } from '../units.js';
 import type { RevisionCheckout } from './git-checkout.js';
 
@@ -42,7 +43,7 @@ export function enumKnob(flag: string, values: readonly string[], description: s
     flag,
     description,
     parse: (raw, knob) => {
-      if (!values.includes(raw)) throw new UsageError('INVALID_KNOB_VALUE', `Expected knob ${knob} to be one of ${values.join(' | ')}; got ${describeValue(raw)}`);
+      if (!values.includes(raw)) throw new UsageError('INVALID_KNOB_VALUE', `Expected knob ${knob} to be one of ${values.join(' | ')}; got ${describeValue(raw)}.${didYouMean(raw, values, (value) => `${knob}=${value}`) || ` Give e.g. ${knob}=${values[0]}`}`);
       return raw;
     },
   };
@@ -80,12 +81,12 @@ function checkMax(value: number, max: number | undefined, knob: string, raw: str
 export function knobArguments(definition: TargetDefinition, knobs: Record<string, string>): string[] {
   const args: string[] = [];
   for (const [knob, raw] of Object.entries(knobs)) {
-    const knobDefinition = definition.knobs[knob];
+    const knobDefinition = Object.hasOwn(definition.knobs, knob) ? definition.knobs[knob] : undefined;
     if (knobDefinition === undefined) {
       const known = Object.keys(definition.knobs);
       throw new UsageError(
         'UNKNOWN_KNOB',
-        `Target ${definition.name} has no knob ${JSON.stringify(knob)}; its knobs are: ${known.length === 0 ? '(none)' : known.join(', ')}`,
+        `Target ${definition.name} has no knob ${JSON.stringify(knob)}.${didYouMean(knob, known)} Its knobs are: ${known.length === 0 ? '(none)' : known.join(', ')}`,
       );
     }
     args.push(knobDefinition.flag, knobDefinition.parse(raw, knob));
@@ -101,4 +102,9 @@ export function fillPlaceholders(args: readonly string[], values: { port: number
       .replaceAll('{host}', values.host)
       .replaceAll('{metricsAddr}', values.metricsAddr ?? ''),
   );
+}
+
+/** Checks every knob of a SPEC against its target (names and values) before anything is built or started. */
+export function validateKnobs(definition: TargetDefinition, knobs: Record<string, string>): void {
+  knobArguments(definition, knobs);
 }

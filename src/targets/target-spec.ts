@@ -30,7 +30,7 @@ export function parseTargetSpec(text: string, flag = '--target'): TargetSpec {
       const equals = pair.indexOf('=');
       const key = equals === -1 ? pair : pair.slice(0, equals);
       if (equals === -1 || !KNOB_PATTERN.test(key) || pair.slice(equals + 1) === '') throw invalid(`${JSON.stringify(pair)} is not KEY=VALUE`);
-      if (key in knobs) throw invalid(`knob ${key} is given twice`);
+      if (Object.hasOwn(knobs, key)) throw invalid(`knob ${key} is given twice`);
       knobs[key] = pair.slice(equals + 1);
     }
   }

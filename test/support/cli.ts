@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -27,8 +28,13 @@ export async function runCli(args: string[], options: { timeoutMs?: number; env?
 }
 
 /** Starts the CLI without waiting, for tests that interrupt it or kill its target. */
-export function startCli(args: string[]): ResultPromise<{ reject: false; all: true }> {
-  return execa(process.execPath, [CLI, ...args], { reject: false, all: true, cwd: REPO_ROOT, env: { CI: 'true' } });
+/** Preloaded into the CLI when asked: writes the process's own CPU time (ms) to a file as it exits. */
+const CPU_REPORTER = `data:text/javascript,${encodeURIComponent('import fs from "node:fs"; process.on("exit", () => { const u = process.cpuUsage(); fs.writeFileSync(process.env.WSBENCH_TEST_CPU_FILE, String((u.user + u.system) / 1000)); });')}`;
+
+export function startCli(args: string[], options: { cwd?: string; cpuFile?: string } = {}): ResultPromise<{ reject: false; all: true }> {
+  const preload = options.cpuFile === undefined ? [] : ['--import', CPU_REPORTER];
+  const env: Record<string, string> = { CI: 'true', ...(options.cpuFile === undefined ? {} : { WSBENCH_TEST_CPU_FILE: options.cpuFile }) };
+  return execa(process.execPath, [...preload, CLI, ...args], { reject: false, all: true, cwd: options.cwd ?? REPO_ROOT, env });
 }
 
 /** Waits until the CLI's combined output matches `pattern`; returns the match. */
@@ -75,4 +81,40 @@ export async function survivors(pids: number[], withinMs = 3000): Promise<number
 
 export function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+export interface WatchedRun extends CliResult {
+  /** Every descendant seen while it ran (driver workers, targets), for the no-orphan check. */
+  seen: number[];
+  wallMs: number;
+  /** The CLI process's own CPU time (user + system), when asked for with `measureCpu`. */
+  cpuMs: number | undefined;
+}
+
+/**
+ * Runs the CLI to its end while sampling its process tree, so a test can check afterwards that nothing it
+ * started is still alive. `during` may act on the running CLI (send a signal, kill a worker).
+ */
+export async function runWatched(
+  args: string[],
+  options: { during?: (cli: ResultPromise<{ reject: false; all: true }>, seen: () => number[]) => Promise<void>; timeoutMs?: number; cwd?: string; measureCpu?: boolean } = {},
+): Promise<WatchedRun> {
+  const started = Date.now();
+  const cpuFile = options.measureCpu === true ? path.join(mkdtempSync(path.join(tmpdir(), 'wsbench-cpu-')), 'cpu-ms') : undefined;
+  const cli = startCli(args, { ...(options.cwd === undefined ? {} : { cwd: options.cwd }), ...(cpuFile === undefined ? {} : { cpuFile }) });
+  const seen = new Set<number>();
+  const sample = (): void => {
+    if (cli.pid !== undefined) for (const pid of descendantsOf(cli.pid)) seen.add(pid);
+  };
+  const sampler = setInterval(sample, 50);
+  const killer = setTimeout(() => cli.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  try {
+    if (options.during !== undefined) await options.during(cli, () => (sample(), [...seen]));
+    const result = await cli;
+    const cpuMs = cpuFile !== undefined && existsSync(cpuFile) ? Number(readFileSync(cpuFile, 'utf8')) : undefined;
+    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr), seen: [...seen], wallMs: Date.now() - started, cpuMs };
+  } finally {
+    clearInterval(sampler);
+    clearTimeout(killer);
+  }
 }

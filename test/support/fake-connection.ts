@@ -7,6 +7,8 @@ export interface FakeConnectionOptions {
   respond?: (payload: Buffer) => Buffer | null;
   /** Milliseconds before a pong; `null` never pongs. */
   pongDelayMs?: number | null;
+  /** What the "server" answers instead of the payload (a truncating or corrupting server); default: the payload itself. */
+  answer?: (payload: Buffer) => Buffer[];
 }
 
 /** An in-memory connection that echoes what it is sent, for driving the load phase without sockets. */
@@ -46,8 +48,9 @@ export class FakeConnection implements ClientConnection {
     if (copy === null) return;
     const delay = this.options.echoDelayMs === undefined ? 0 : this.options.echoDelayMs;
     if (delay === null) return;
+    const answers = this.options.answer?.(copy) ?? [copy];
     setTimeout(() => {
-      if (this.isOpen) this.messageListener?.(copy);
+      for (const answer of answers) if (this.isOpen) this.messageListener?.(answer);
     }, delay);
   }
 

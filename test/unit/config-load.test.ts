@@ -64,7 +64,7 @@ describe('loadConfig', () => {
     writeFileSync(path.join(dir, 'wsbench.yaml'), 'scenarios:\n  - name: x\n   connections: [1, 2\n');
     const error = await rejection(loadConfig({ cwd: dir }));
     expect(error.code).toBe('CONFIG_SYNTAX');
-    expect(error.message).toMatch(/^wsbench\.yaml is not valid YAML:/);
+    expect(error.message).toMatch(/^wsbench\.yaml is not valid YAML \(fix these lines\):/);
     expect(error.problems[0]).toMatch(/^line 3, column \d+: \S/);
   });
 

@@ -62,7 +62,12 @@ describe('config schema', () => {
   it('reads sizes and durations with the same units as the command line', () => {
     const config = parseConfig({ scenarios: [{ ...scenario, size: '4KiB', duration: '1.5s', warmup: '500ms', timeout: '2m' }] }, 'x');
     expect(config.scenarios[0]).toMatchObject({ messageBytes: 4096, durationMs: 1500, warmupMs: 500, messageTimeoutMs: 120_000 });
-    expect(parseConfig({ scenarios: [{ ...scenario, size: '1KB', duration: 3000 }] }, 'x').scenarios[0]).toMatchObject({ messageBytes: 1000, durationMs: 3000 });
+    expect(parseConfig({ scenarios: [{ ...scenario, size: '1KB', duration: '3000ms' }] }, 'x').scenarios[0]).toMatchObject({ messageBytes: 1000, durationMs: 3000 });
+  });
+
+  it('refuses a duration without a unit and says how to write it (10 meant seconds to the writer, ms to the parser)', () => {
+    expect(problemsOf({ scenarios: [{ ...scenario, duration: 10 }] })).toEqual(['scenarios[0].duration: a bare number has no unit: write "10s" for seconds or "10ms" for milliseconds; got 10 (number)']);
+    expect(parseConfig({ scenarios: [{ ...scenario, warmup: 0 }] }, 'x').scenarios[0]).toMatchObject({ warmupMs: 0 });
   });
 
   it('refuses messages smaller than the driver payload and durations of zero', () => {
@@ -103,7 +108,7 @@ describe('config schema', () => {
       ],
     });
     expect(problems).toEqual([
-      'scenarios[0].target: expected knob model to be one of goroutine | epoll; got "threads" (string)',
+      'scenarios[0].target: expected knob model to be one of goroutine | epoll; got "threads" (string). Give e.g. model=goroutine',
       expect.stringMatching(/^scenarios\[1\]\.target: target gobwas has no knob "colour"; its knobs are: model, read-buffer, /),
       'scenarios[2].target: knob mode takes a | b; got "c"',
     ]);

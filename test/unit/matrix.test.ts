@@ -100,7 +100,7 @@ describe('profiles', () => {
   it('lists the profiles when asked for an unknown one', () => {
     const error = usageError(() => planScenarios(seed, { profile: 'nightly', machine: MACHINE }));
     expect(error.code).toBe('UNKNOWN_PROFILE');
-    expect(error.message).toBe('Unknown profile "nightly"; profiles: quick, full');
+    expect(error.message).toBe('Unknown profile "nightly". Give one of the profiles: quick, full');
   });
 });
 

@@ -34,7 +34,7 @@ describe('target SPEC', () => {
 
   it('turns knobs into the fixture\'s flags and rejects unknown knobs and bad values by name', () => {
     expect(knobArguments(gobwasTarget, { model: 'epoll', 'read-buffer': '4KiB', write: 'batch' })).toEqual(['--model', 'epoll', '--read-buffer', '4096', '--write', 'batch']);
-    expect(() => knobArguments(gobwasTarget, { modle: 'epoll' })).toThrow(/no knob "modle"; its knobs are: model, read-buffer/);
+    expect(() => knobArguments(gobwasTarget, { modle: 'epoll' })).toThrow(/no knob "modle"\. Did you mean "model"\? Its knobs are: model, read-buffer/);
     expect(() => knobArguments(gobwasTarget, { model: 'threads' })).toThrow(/knob model to be one of goroutine \| epoll; got "threads"/);
     expect(() => knobArguments(gobwasTarget, { procs: '0' })).toThrow(/knob procs to be a positive integer/);
     expect(knobArguments(gobwasTarget, { 'inject-delay-us': '0' })).toEqual(['--inject-delay-us', '0']);
@@ -68,7 +68,8 @@ describe('units', () => {
   it('names the option, the expectation and the value received', () => {
     expect(() => parseDurationMs('10', '--duration')).toThrow('Expected --duration to be a duration with a unit (ms, s or m), e.g. 10s or 500ms; got "10" (string)');
     expect(() => parseBytes('big', '--size')).toThrow(/Expected --size to be a size in bytes.*got "big" \(string\)/);
-    expect(() => parsePositiveInteger('-1', '--connections')).toThrow('Expected --connections to be a positive integer, e.g. 1000; got "-1" (string)');
+    expect(() => parsePositiveInteger('-1', '--connections')).toThrow('--connections must be positive; got "-1" (string). Give e.g. 1000');
+    expect(() => parsePositiveInteger('0', '--connections')).toThrow('Expected --connections to be a positive integer, e.g. 1000; got "0" (string)');
     expect(() => parsePositiveInteger('1.5', '--connections')).toThrow(UsageError);
   });
 });

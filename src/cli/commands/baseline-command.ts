@@ -57,7 +57,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
   const dir = values.dir ?? DEFAULT_BASELINES_DIR;
   const action = positionals[0];
   if (action === 'show') return showBaselines(dir, values.target, values.scenario, output);
-  if (action !== 'record') throw new UsageError('UNKNOWN_BASELINE_ACTION', `Expected \`wsbench baseline record\` or \`wsbench baseline show\`; got ${action === undefined ? 'nothing' : JSON.stringify(action)}`);
+  if (action !== 'record') throw new UsageError('UNKNOWN_BASELINE_ACTION', `Expected \`wsbench baseline record\` or \`wsbench baseline show\`; got ${action === undefined ? 'nothing' : JSON.stringify(action)}. See wsbench baseline --help`);
 
   const git = await readGitInfo();
   if (git.commit === null) throw new UsageError('NOT_A_GIT_REPOSITORY', 'wsbench baseline record names files by commit: run it inside a git repository');

@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
 import { benchScenario } from '../../compare/bench-scenario.js';
@@ -8,6 +7,10 @@ import type { TrialEvent } from '../../compare/run-comparison.js';
 import { renderBenchSummaryMarkdown } from '../../report/bench-summary.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
 import { writeJsonFile } from '../../write-json-file.js';
+import { checkOutputPaths, outputRequests } from '../../output-path.js';
+import { writeFileAtomic } from '../../write-file-atomic.js';
+import { outputFailure, writeOutputs } from '../../report/write-outputs.js';
+import type { OutputsWritten } from '../../report/write-outputs.js';
 import { parsePositiveInteger } from '../../units.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
@@ -65,12 +68,14 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
       : { kind: 'stored', dir: values['baselines-dir'] ?? DEFAULT_BASELINES_DIR, ...(values['fallback-ref'] === undefined ? {} : { fallbackRef: values['fallback-ref'] }) };
   const against =
     mode.kind === 'ref' ? `A/B against ${mode.ref}` : `against recorded baselines in ${mode.dir}/${mode.kind === 'stored' && mode.fallbackRef !== undefined ? `, else A/B against ${mode.fallbackRef}` : ''}`;
+  checkOutputPaths(outputRequests([['--out', outDir, 'dir'], ['--md', values.md], ['--html', values.html]]));
   const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
   const quiet = values.quiet === true;
   if (!quiet) output.stderr(`bench: profile ${profile}, ${scenarios.length} scenario(s), ${against}\n`);
 
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: writing what was measured\n'));
   const outcomes: BenchOutcome[] = [];
+  const writeFailures: OutputsWritten['failures'] = [];
   try {
     for (const [position, planned] of scenarios.entries()) {
       if (!quiet) output.stderr(`[${position + 1}/${scenarios.length}] ${planned.name}${planned.scaling === undefined ? '' : ` (${planned.scaling.note})`}\n`);
@@ -85,8 +90,14 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
       // Written as soon as the scenario ends: a later failure must not lose it.
       const report = outcome.comparison ?? outcome.run;
       if (report !== undefined) {
-        writeJsonFile(path.join(outDir, `${planned.name}.json`), report);
-        writeReports(report, { html: path.join(outDir, `${planned.name}.html`) });
+        const json = path.join(outDir, `${planned.name}.json`);
+        const html = path.join(outDir, `${planned.name}.html`);
+        writeFailures.push(
+          ...writeOutputs([
+            { label: json, write: () => (writeJsonFile(json, report), [json]) },
+            { label: html, write: () => writeReports(report, { html }) },
+          ]).failures,
+        );
       }
       if (!quiet) output.stderr(`  → ${outcome.verdict}: ${outcome.message.split('\n')[0]}\n`);
       if (outcome.failure instanceof InterruptedError) break;
@@ -95,17 +106,28 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
     interrupt.dispose();
   }
   const summary = renderBenchSummaryMarkdown(outcomes, { profile, against });
-  writeJsonFile(path.join(outDir, 'summary.json'), outcomes.map(({ comparison: _comparison, run: _run, failure, ...rest }) => ({ ...rest, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) })));
-  if (values.md !== undefined) writeText(values.md, summary + detailsMarkdown(outcomes));
-  if (values.html !== undefined) writeText(values.html, indexHtml(outcomes, path.relative(path.dirname(path.resolve(values.html)), path.resolve(outDir))));
+  const summaryJson = path.join(outDir, 'summary.json');
+  const { html, md } = values;
+  writeFailures.push(
+    ...writeOutputs([
+      { label: summaryJson, write: () => (writeJsonFile(summaryJson, outcomes.map(({ comparison: _comparison, run: _run, failure, ...rest }) => ({ ...rest, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) }))), [summaryJson]) },
+      ...(md === undefined ? [] : [{ label: `--md ${md}`, write: () => (writeText(md, summary + detailsMarkdown(outcomes)), [md]) }]),
+      ...(html === undefined ? [] : [{ label: `--html ${html}`, write: () => (writeText(html, indexHtml(outcomes, path.relative(path.dirname(path.resolve(html)), path.resolve(outDir)))), [html]) }]),
+    ]).failures,
+  );
   output.stdout(summary);
+  // Named now, so a gate failure below cannot hide that part of the results is missing.
+  const unwritten = outputFailure(writeFailures);
+  if (unwritten !== undefined) output.stderr(`wsbench: ${unwritten.message}\n`);
 
   const interrupted = outcomes.find((outcome) => outcome.failure instanceof InterruptedError);
   if (interrupted?.failure !== undefined) throw interrupted.failure;
   if (outcomes.some((outcome) => outcome.verdict === 'FAIL')) throw new GateFailure('REGRESSION', `${outcomes.filter((o) => o.verdict === 'FAIL').map((o) => o.scenario).join(', ')} regressed (see the table above)`);
+  const overBudget = outcomes.filter((outcome) => outcome.errorBudgetHeld === false);
+  if (overBudget.length > 0) throw new GateFailure('ERROR_BUDGET_EXCEEDED', `${overBudget.map((o) => o.scenario).join(', ')} exceeded the error budget: more messages failed than the scenario allows (see the table above)`);
   const broken = outcomes.filter((outcome) => outcome.verdict === 'ERROR');
   if (broken.length > 0) throw new InfrastructureError('BENCH_ERRORS', `${broken.length} scenario(s) could not be measured: ${broken.map((o) => `${o.scenario} (${o.message})`).join('; ')}`);
-  return 0;
+  return unwritten === undefined ? 0 : unwritten.exitCode;
 }
 
 function reportTrial(event: TrialEvent, output: CommandOutput): void {
@@ -133,7 +155,4 @@ function indexHtml(outcomes: readonly BenchOutcome[], outRelative: string): stri
   return `<!doctype html><html><head><meta charset="utf-8"><title>wsbench bench</title><style>body{font:14px system-ui,sans-serif;margin:2em}td{padding:4px 8px;border-bottom:1px solid #ddd;vertical-align:top}.FAIL{color:#b00;font-weight:bold}.PASS{color:#070}</style></head><body><h1>wsbench bench</h1><table><tr><th>scenario</th><th>verdict</th><th>why</th></tr>\n${rows}\n</table></body></html>\n`;
 }
 
-function writeText(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  writeFileSync(file, text);
-}
+const writeText = writeFileAtomic;

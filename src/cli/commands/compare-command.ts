@@ -3,7 +3,7 @@ import type { WsbenchError } from '../../errors.js';
 import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '../../compare/run-comparison.js';
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
-import { writeJsonFile } from '../../write-json-file.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
 import { parseDurationMs, parsePositiveInteger } from '../../units.js';
@@ -15,7 +15,6 @@ import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
-import { writeReports } from '../../report/write-reports.js';
 
 /** The seed's middle mix: what `compare` measures when no scenario is named. */
 export const DEFAULT_COMPARE_SCENARIO = 'mid-conn-mid-msg';
@@ -68,9 +67,11 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     throw new UsageError('MISSING_ARMS', 'wsbench compare needs both --a SPEC and --b SPEC, e.g. --a gobwas:model=goroutine --b gobwas:model=epoll. See wsbench compare --help');
   }
   const pairs = values.pairs === undefined ? DEFAULT_PAIRS : parsePositiveInteger(values.pairs, '--pairs');
-  if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected --pairs to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}`);
+  if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected --pairs to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}. Give e.g. --pairs 5`);
   const budgetMs = values.budget === undefined ? DEFAULT_SECOND_STAGE_BUDGET_MS : parseDurationMs(values.budget, '--budget');
   const overrides = parseLoadFlags(values);
+  const outputs = { json: values.json, html: values.html, md: values.md };
+  checkResultOutputs(outputs);
   const specA = parseTargetSpec(values.a, '--a');
   const specB = parseTargetSpec(values.b, '--b');
 
@@ -119,11 +120,11 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     interrupt.dispose();
   }
   const { report } = outcome;
-  if (values.json !== undefined) writeJsonFile(values.json, report);
-  const written = writeReports(report, { ...(values.md === undefined ? {} : { md: values.md }), ...(values.html === undefined ? {} : { html: values.html }) });
+  const { written, failure: unwritten } = writeResultOutputs(report, outputs);
   output.stdout(`${renderComparisonMarkdown(report.comparison)}\n`);
-  for (const file of [...(values.json === undefined ? [] : [values.json]), ...written]) output.stdout(`written ${file}\n`);
-  const failure: WsbenchError | undefined = outcome.failure ?? verdictFailure(report.comparison.verdict, report.trials);
+  for (const file of written) output.stdout(`written ${file}\n`);
+  const failure: WsbenchError | undefined = outcome.failure ?? verdictFailure(report.comparison.verdict, report.trials) ?? unwritten;
+  if (unwritten !== undefined && failure !== unwritten) output.stderr(`wsbench: ${unwritten.message}\n`);
   if (failure !== undefined) throw failure;
   return 0;
 }
@@ -144,7 +145,8 @@ function verdictFailure(verdict: string, trials: Array<{ arm: 'a' | 'b'; result:
     return new GateFailure('HEAD_CRASHED', `B crashed in ${crashes('b')} of ${trials.filter((trial) => trial.arm === 'b').length} trials and A never did: that is a regression`);
   }
   if (verdict === 'FAIL') return new GateFailure('REGRESSION', 'Verdict FAIL: B is significantly worse than A beyond the gate (see the table above)');
-  const usable = trials.filter((trial) => trial.result.error === undefined).length;
+  // A trial over its error budget was still measured (its errors are what the gate compares).
+  const usable = trials.filter((trial) => trial.result.error === undefined || trial.result.error.code === 'ERROR_BUDGET_EXCEEDED').length;
   if (usable < 4) return new InfrastructureError('TOO_FEW_USABLE_TRIALS', `Only ${usable} of ${trials.length} trials completed without errors or saturation: no verdict can be trusted`);
   return undefined;
 }

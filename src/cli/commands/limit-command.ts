@@ -3,7 +3,8 @@ import type { WsbenchError } from '../../errors.js';
 import { runLimit } from '../../capacity/limit.js';
 import type { LimitOptions } from '../../capacity/limit.js';
 import { formatLimitTable } from '../../capacity/ramp-table.js';
-import { writeJsonFile } from '../../write-json-file.js';
+import { loadCommandConfig } from '../../scenario/config-scenario.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
 import type { CapacityEvent, CapacityListener } from '../../capacity/capacity-events.js';
 import { DEFAULT_RAMP_MESSAGE_BYTES } from '../../capacity/ramp-options.js';
@@ -32,6 +33,8 @@ and the load generator did not saturate. Reports the max msg/s and the bytes/s i
   --start-rate R       first probe's messages per second per connection (default 1)
   --workers N          driver processes
   --timeout D          a message not echoed within this counts as timed out (default 5s)
+  --config FILE        wsbench.config.ts or wsbench.yaml whose targets --target may name
+                       (default: one in the working folder)
   --json FILE          write the LimitResult JSON
   --quiet              no live progress
 `;
@@ -48,6 +51,7 @@ const LIMIT_FLAGS = {
   'start-rate': { type: 'string' },
   workers: { type: 'string' },
   timeout: { type: 'string' },
+  config: { type: 'string' },
   json: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -60,7 +64,8 @@ export async function limitCommand(args: string[], output: CommandOutput): Promi
     return 0;
   }
   if (values.connections === undefined) throw new UsageError('MISSING_FLAG', 'wsbench limit needs --connections N, e.g. --connections 1000. See wsbench limit --help');
-  const { target, definition } = resolveTargetFlags('limit', values);
+  const config = await loadCommandConfig({ configFile: values.config });
+  const { target, definition } = resolveTargetFlags('limit', values, config.loaded.targets);
   const options: LimitOptions = {
     ...(target === undefined ? {} : { target }),
     ...(values.url === undefined ? {} : { url: values.url }),
@@ -74,6 +79,8 @@ export async function limitCommand(args: string[], output: CommandOutput): Promi
     ...(values.workers === undefined ? {} : { workers: parsePositiveInteger(values.workers, '--workers') }),
     ...(values.timeout === undefined ? {} : { messageTimeoutMs: parseDurationMs(values.timeout, '--timeout') }),
   };
+  const outputs = { json: values.json };
+  checkResultOutputs(outputs);
 
   let probeLabel: string | undefined;
   const progress = progressFor(output, values.quiet === true, () => probeLabel);
@@ -93,9 +100,13 @@ export async function limitCommand(args: string[], output: CommandOutput): Promi
     const outcome = await runLimit(options, { ...(definition === undefined ? {} : { definition }), signal: interrupt.signal, onEvent });
     failure = outcome.failure;
     progress.finish();
-    if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
+    const { written, failure: unwritten } = writeResultOutputs(outcome.result, outputs);
     output.stdout(`${formatLimitTable(outcome.result)}\n`);
-    if (values.json !== undefined) output.stdout(`  result      ${values.json}\n`);
+    for (const file of written) output.stdout(`  result      ${file}\n`);
+    if (unwritten !== undefined) {
+      if (failure === undefined) failure = unwritten;
+      else output.stderr(`wsbench: ${unwritten.message}\n`);
+    }
   } finally {
     interrupt.dispose();
   }

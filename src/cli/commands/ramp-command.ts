@@ -5,8 +5,8 @@ import { resolveRampOptions } from '../../capacity/ramp-options.js';
 import type { RampOptions } from '../../capacity/ramp-options.js';
 import { formatRampTable, formatRampVerdict } from '../../capacity/ramp-table.js';
 import type { RampStep } from '../../capacity/ramp-result.js';
-import { writeJsonFile } from '../../write-json-file.js';
-import { writeReports } from '../../report/write-reports.js';
+import { loadCommandConfig } from '../../scenario/config-scenario.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatBytes, formatCount, formatMs, formatRate } from '../../format-numbers.js';
 import type { CapacityEvent, CapacityListener } from '../../capacity/capacity-events.js';
 import { parseBytes, parseDurationMs, parseFraction, parsePositiveInteger, parsePositiveNumber } from '../../units.js';
@@ -40,6 +40,8 @@ stop criteria (any one ends the ramp):
   --knee-factor X      p99 more than X × the previous step's, above 5 ms and a quarter of the SLO (default 3)
   --max-gc-pause D     server GC pause above this (default 100ms)
   also: the server died (or was OOM-killed), connect errors, the load generator saturated
+  --config FILE        wsbench.config.ts or wsbench.yaml whose targets --target may name
+                       (default: one in the working folder)
   --json FILE          write the RampResult JSON (written even when the ramp fails part way)
   --html FILE          write an HTML report: latency, throughput, server CPU and RSS against connections
   --md FILE            write a Markdown report (verdict first, a mermaid chart)
@@ -62,6 +64,7 @@ const RAMP_FLAGS = {
   'min-achieved': { type: 'string' },
   'knee-factor': { type: 'string' },
   'max-gc-pause': { type: 'string' },
+  config: { type: 'string' },
   json: { type: 'string' },
   html: { type: 'string' },
   md: { type: 'string' },
@@ -78,7 +81,8 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
   if (values.from === undefined || values.step === undefined) {
     throw new UsageError('MISSING_FLAG', 'wsbench ramp needs --from N and --step N, e.g. --from 1000 --step 1000 --to 20000. See wsbench ramp --help');
   }
-  const { target, definition } = resolveTargetFlags('ramp', values);
+  const config = await loadCommandConfig({ configFile: values.config });
+  const { target, definition } = resolveTargetFlags('ramp', values, config.loaded.targets);
   const options: RampOptions = {
     ...(target === undefined ? {} : { target }),
     ...(values.url === undefined ? {} : { url: values.url }),
@@ -99,6 +103,8 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
     },
   };
   const resolved = resolveRampOptions(options);
+  const outputs = { json: values.json, html: values.html, md: values.md };
+  checkResultOutputs(outputs);
 
   let stepLabel: string | undefined;
   const progress = progressFor(output, values.quiet === true, () => stepLabel);
@@ -120,10 +126,13 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
     const outcome = await runRamp(resolved, { ...(definition === undefined ? {} : { definition }), signal: interrupt.signal, onEvent });
     failure = outcome.failure;
     progress.finish();
-    if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
-    const reports = writeReports(outcome.result, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
+    const { written, failure: unwritten } = writeResultOutputs(outcome.result, outputs);
     output.stdout(`${formatRampTable(outcome.result)}\n\n${formatRampVerdict(outcome.result)}\n`);
-    for (const file of [...(values.json === undefined ? [] : [values.json]), ...reports]) output.stdout(`  written     ${file}\n`);
+    for (const file of written) output.stdout(`  written     ${file}\n`);
+    if (unwritten !== undefined) {
+      if (failure === undefined) failure = unwritten;
+      else output.stderr(`wsbench: ${unwritten.message}\n`);
+    }
   } finally {
     interrupt.dispose();
   }

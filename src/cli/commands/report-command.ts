@@ -3,7 +3,8 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { renderMarkdownReport } from '../../report/markdown-report.js';
 import { parseReportJson } from '../../report/report-input.js';
 import type { ReportInput } from '../../report/report-input.js';
-import { writeReports } from '../../report/write-reports.js';
+import { checkOutputPaths, outputRequests } from '../../output-path.js';
+import { writeResultOutputs } from '../../report/result-outputs.js';
 import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 
@@ -42,13 +43,14 @@ export async function reportCommand(args: string[], output: CommandOutput): Prom
   }
   const [file] = positionals;
   if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'wsbench report needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help');
+  checkOutputPaths(outputRequests([['--html', values.html], ['--md', values.md]]));
   const report = readReportFile(file);
   if (values.html === undefined && values.md === undefined) {
     output.stdout(renderMarkdownReport(report));
     return 0;
   }
-  for (const written of writeReports(report, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) })) {
-    output.stdout(`wrote ${written}\n`);
-  }
+  const { written, failure } = writeResultOutputs(report, { html: values.html, md: values.md });
+  for (const file of written) output.stdout(`wrote ${file}\n`);
+  if (failure !== undefined) throw failure;
   return 0;
 }

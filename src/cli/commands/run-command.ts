@@ -1,9 +1,8 @@
 import { UsageError } from '../../errors.js';
 import type { WsbenchError } from '../../errors.js';
 import { formatRunSummary } from '../../report/console-summary.js';
-import { writeJsonFile } from '../../write-json-file.js';
-import { writeReports } from '../../report/write-reports.js';
-import { DEFAULT_RESULTS_DIR, writeStoredResult } from '../../report/results-store.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
+import { DEFAULT_RESULTS_DIR } from '../../report/results-store.js';
 import { DEFAULT_CONNECTIONS, DEFAULT_DURATION_MS, DEFAULT_MESSAGE_BYTES, DEFAULT_RATE_PER_CONNECTION, DEFAULT_WARMUP_MS, resolveRunOptions } from '../../scenario/run-options.js';
 import type { RunOptions } from '../../scenario/run-options.js';
 import { runScenario } from '../../run/run-scenario.js';
@@ -13,6 +12,9 @@ import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
+import { parseFraction } from '../../units.js';
+import { loadCommandConfig, scenarioRunOptions } from '../../scenario/config-scenario.js';
+import { checkLoadLimits } from '../../scenario/load-limits.js';
 import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import { SHARD_FLAGS, SHARD_FLAGS_USAGE, applyShardFlags } from '../shard-flags.js';
 import { startMetricsExporter } from '../../report/metrics-exporter.js';
@@ -26,8 +28,12 @@ the server's CPU and memory.
 
   --target SPEC        NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)
   --url URL            load a server that is already running instead
-  --scenario NAME      name for the result (default: <connections>c-<rate>r-<size>b)
+  --config FILE        wsbench.config.ts or wsbench.yaml (default: one in the working folder): its targets,
+                       and with --scenario its scenario's load (a config with one scenario: that one)
+  --scenario NAME      a scenario of the config, else a name for the result (default: <connections>c-<rate>r-<size>b)
 ${LOAD_FLAGS_USAGE}
+  --error-budget F     fraction of messages (or connections) that may fail — time out, be lost, or come
+                       back different from what was sent — before the run fails with exit 1 (default 0.001)
                        (defaults: ${DEFAULT_CONNECTIONS} connections × ${DEFAULT_RATE_PER_CONNECTION} msg/s × ${DEFAULT_MESSAGE_BYTES} B for ${DEFAULT_DURATION_MS / 1000} s, ${DEFAULT_WARMUP_MS / 1000} s warm-up)
 ${SHARD_FLAGS_USAGE}
   --json FILE          write the result JSON (written even when the run fails part way)
@@ -46,6 +52,7 @@ const RUN_FLAGS = {
   scenario: { type: 'string' },
   ...LOAD_FLAGS,
   ...SHARD_FLAGS,
+  'error-budget': { type: 'string' },
   json: { type: 'string' },
   'metrics-port': { type: 'string' },
   html: { type: 'string' },
@@ -61,7 +68,7 @@ const EXPORTER_LINGER_MS = 1100;
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535) throw new UsageError('INVALID_METRICS_PORT', `Expected --metrics-port to be a TCP port (0–65535, 0 = any free port); got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || port > 65_535) throw new UsageError('INVALID_METRICS_PORT', `Expected --metrics-port to be a TCP port (0–65535, 0 = any free port); got ${JSON.stringify(value)}. Give e.g. --metrics-port 9464`);
   return port;
 }
 
@@ -75,19 +82,34 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     throw new UsageError('CONFLICTING_FLAGS', 'Give either --target (wsbench starts the server) or --url (a server already running), not both');
   }
   if (values.url !== undefined && !/^wss?:\/\/[^/]+/.test(values.url)) {
-    throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL like ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
+    throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL, e.g. ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
   }
-  const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
-  const definition = target === undefined ? undefined : resolveTargetDefinition(target);
+  const resultsDir = values.save === true || values['results-dir'] !== undefined ? (values['results-dir'] ?? DEFAULT_RESULTS_DIR) : undefined;
+  const outputs = { json: values.json, html: values.html, md: values.md, resultsDir, resultsDirFlag: values['results-dir'] === undefined ? '--save' : '--results-dir' };
+  checkResultOutputs(outputs);
+  const flagOptions: RunOptions = {
+    ...parseLoadFlags(values),
+    ...(values['error-budget'] === undefined ? {} : { errorBudget: parseFraction(values['error-budget'], '--error-budget') }),
+  };
+
+  const config = await loadCommandConfig({ configFile: values.config, scenarioName: values.scenario });
+  const fromConfig = config.scenario === undefined ? {} : scenarioRunOptions(config.scenario);
+  if (config.scenario !== undefined && values.quiet !== true) output.stderr(`using scenario ${config.scenario.name} from ${config.label} (flags override it)\n`);
+  const target = values.url !== undefined ? undefined : values.target !== undefined ? parseTargetSpec(values.target) : (fromConfig.target ?? parseTargetSpec('gobwas'));
+  const definition = target === undefined ? undefined : resolveTargetDefinition(target, config.loaded.targets);
   if (target?.gitRef !== undefined) {
     throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench run\`, check out ${target.gitRef} and run without @${target.gitRef}`);
   }
+  const { target: _configTarget, ...configLoad } = fromConfig;
   const options: RunOptions = {
+    ...configLoad,
     ...(target === undefined ? {} : { target }),
     ...(values.url === undefined ? {} : { url: values.url }),
     ...(values.scenario === undefined ? {} : { scenarioName: values.scenario }),
-    ...parseLoadFlags(values),
+    ...flagOptions,
   };
+  // Flags may override one half of a config's load: the limits hold for the load as combined.
+  checkLoadLimits(options);
 
   const sharded = applyShardFlags(values, resolveRunOptions(options));
   if (sharded.shard !== undefined && values.json === undefined) {
@@ -110,14 +132,14 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     });
     failure = outcome.failure;
     progress.finish();
-    if (values.json !== undefined) writeJsonFile(values.json, outcome.result);
-    const reports = writeReports(outcome.result, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
-    if (values.save === true || values['results-dir'] !== undefined) {
-      const stored = writeStoredResult(values['results-dir'] ?? DEFAULT_RESULTS_DIR, outcome.result);
-      reports.push(stored.json, stored.charts);
-    }
+    const { written, failure: unwritten } = writeResultOutputs(outcome.result, outputs);
     output.stdout(`${formatRunSummary(outcome.result)}\n`);
-    for (const file of [...(values.json === undefined ? [] : [values.json]), ...reports]) output.stdout(`  written     ${file}\n`);
+    for (const file of written) output.stdout(`  written     ${file}\n`);
+    if (unwritten !== undefined) {
+      // The run's own failure (if any) decides the exit code; a missing output is reported either way.
+      if (failure === undefined) failure = unwritten;
+      else output.stderr(`wsbench: ${unwritten.message}\n`);
+    }
   } finally {
     interrupt.dispose();
     if (exporter !== undefined) {

@@ -38,7 +38,8 @@ function shardResult(index: number, count: number, draw: () => number, options: 
     status: options.status ?? 'completed',
     scenario: { ...TEMPLATE.scenario, name: 'shard-test', connections: established },
     connections: { attempted: established + 2, established, failed: 2, dropped: index, errorsByCode: { ECONNREFUSED: 2 }, openMs: 300 + index * 100 },
-    messages: { sent: samples.length + 10, received: samples.length, timedOut: 10, late: index },
+    messages: { sent: samples.length + 10, received: samples.length, timedOut: 10, late: index, mismatched: 0, unmatched: 0 },
+    errorBudget: { limit: 0.5, observed: 10 / (samples.length + 10), held: true, breaches: [] },
     throughput: { offeredPerSec: 1000, achievedPerSec: samples.length / 3, achievedBytesPerSec: (samples.length / 3) * 256 },
     latencyMs: summarizeLatencyMs(total),
     histogram: encodeHistogram(total),
@@ -95,7 +96,7 @@ describe('wsbench merge of shard results', () => {
       errorsByCode: { ECONNREFUSED: 6 },
       openMs: 500,
     });
-    expect(merged.messages).toEqual({ sent: sum((r) => r.messages.sent), received: sum((r) => r.messages.received), timedOut: 30, late: 3 });
+    expect(merged.messages).toEqual({ sent: sum((r) => r.messages.sent), received: sum((r) => r.messages.received), timedOut: 30, late: 3, mismatched: 0, unmatched: 0 });
     expect(merged.throughput.offeredPerSec).toBe(3000);
     expect(merged.scenario.connections).toBe(310);
     expect(merged.generator.workers).toBe(3);
