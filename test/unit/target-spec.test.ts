@@ -48,7 +48,7 @@ describe('target SPEC', () => {
     }
     expect(() => knobArguments(gobwasTarget, { 'inject-alloc-bytes': 'lots' })).toThrow(/knob inject-alloc-bytes to be a size in bytes/);
     expect(() => knobArguments(gobwasTarget, { 'inject-alloc-bytes': '65MiB' })).toThrow(/knob inject-alloc-bytes to be at most 67108864 bytes; got "65MiB"/);
-    expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '-5' })).toThrow(/knob inject-lock-us to be a positive integer/);
+    expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '-5' })).toThrow(/knob inject-lock-us must be positive/);
     expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '10000001' })).toThrow(/knob inject-lock-us to be at most 10000000/);
     expect(() => knobArguments(gobwasTarget, { 'inject-delay-us': '99999999' })).toThrow(UsageError);
   });
