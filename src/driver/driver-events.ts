@@ -32,9 +32,20 @@ export interface OpeningProgress {
   target: number;
 }
 
+/** When a phase's load runs, on the coordinator's `performance.now()` clock (what samplers align to). */
+export interface PhaseWindow {
+  phaseId: number;
+  startMs: number;
+  /** The measured window: warm-up over … last intended send. */
+  measureFromMs: number;
+  endMs: number;
+}
+
 /** What the driver tells its listeners (reporters); the driver itself never prints. */
 export interface DriverEvents {
   opening: [OpeningProgress];
+  /** A phase was scheduled: emitted before its first send. */
+  phase: [PhaseWindow];
   second: [LoadSecond];
 }
 

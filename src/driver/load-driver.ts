@@ -53,7 +53,9 @@ export interface PhaseSummary extends PhaseCounters {
   connections: number;
   dropsByCode: Record<string, number>;
   measuredMs: number;
-  /** Echoes per second that arrived inside the measured window (see PhaseReport.receivedInWindow). */
+  /** Echoes that arrived inside the measured window, all workers (see PhaseReport.receivedInWindow). */
+  receivedInWindow: number;
+  /** Echoes per second that arrived inside the measured window. */
   achievedPerSec: number;
   /** Bytes per second of echoes received inside the measured window, as delivered (a truncated echo counts its own length). */
   achievedBytesPerSec: number;
@@ -147,6 +149,8 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     this.phaseSeconds = [];
     this.phaseWarmupMs = phase.warmupMs;
     const startEpochMs = phase.startEpochMs ?? performance.timeOrigin + performance.now() + PHASE_START_LEAD_MS;
+    const startMs = startEpochMs - performance.timeOrigin;
+    this.emit('phase', { phaseId, startMs, measureFromMs: startMs + phase.warmupMs, endMs: startMs + phase.durationMs });
     const reports = await this.collect<PhaseReport>((pending) => (this.pendingPhase = pending), () => {
       this.workers.forEach((worker, index) =>
         worker.send({
@@ -183,6 +187,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       dropped: sum(reports, (report) => report.dropped),
       dropsByCode,
       measuredMs: Math.max(...reports.map((report) => report.measuredMs)),
+      receivedInWindow: sum(reports, (report) => report.receivedInWindow),
       achievedPerSec: achievedRate(sum(reports, (report) => report.receivedInWindow), Math.max(...reports.map((report) => report.measuredMs))),
       achievedBytesPerSec: achievedRate(sum(reports, (report) => report.receivedBytesInWindow), Math.max(...reports.map((report) => report.measuredMs))),
       rtt,

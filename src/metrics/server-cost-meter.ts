@@ -15,6 +15,9 @@ import type { TreeCpuReading } from './thread-cpu.js';
  * a null figure with a note.
  */
 
+/** How long before the window the opening scrape starts: a loopback scrape takes a few ms. */
+export const COUNTER_SCRAPE_LEAD_MS = 50;
+
 export interface ServerCostMeterOptions {
   pid: number;
   /** The server's Prometheus endpoint; Go servers give allocations and GC cycles through it. */
@@ -47,7 +50,7 @@ export interface ServerCostMeter {
   beforeOpen(): void;
   /** RSS of the tree now: call once the connections are open. */
   afterOpen(): void;
-  /** Reads CPU and the counters at these clock times (the driver's window); replaces an earlier schedule. */
+  /** Reads CPU at these clock times (the driver's window), the counters just before and at the end; replaces an earlier schedule. */
   scheduleWindow(fromMs: number, toMs: number): void;
   /** A reading now; the first marks the window's start, the last its end. */
   read(): Promise<void>;
@@ -76,20 +79,26 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
     return null;
   };
 
-  const scrapeCounters = async (): Promise<RuntimeCounterReading | null> => {
-    if (options.metricsUrl === undefined) return null;
-    const atMs = clock();
+  const scrapeCounters = async (): Promise<void> => {
+    if (options.metricsUrl === undefined) return;
+    const index = counterReadings.push(null) - 1;
     try {
       const { families } = await scrapeMetrics(options.metricsUrl, { ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(options.scrapeTimeoutMs === undefined ? {} : { timeoutMs: options.scrapeTimeoutMs }) });
+      // client_golang gathers before it writes: when the body arrives, the counters have been read.
+      const atMs = clock();
       const { allocBytesTotal, mallocsTotal, gcCount } = metricsFromFamilies(families);
-      return { atMs, ...(allocBytesTotal === undefined ? {} : { allocBytesTotal }), ...(mallocsTotal === undefined ? {} : { mallocsTotal }), ...(gcCount === undefined ? {} : { gcCount }) };
+      counterReadings[index] = { atMs, ...(allocBytesTotal === undefined ? {} : { allocBytesTotal }), ...(mallocsTotal === undefined ? {} : { mallocsTotal }), ...(gcCount === undefined ? {} : { gcCount }) };
     } catch (error) {
       note(`the window's allocation counters are missing: ${error instanceof Error ? error.message : String(error)}`);
-      return null;
     }
   };
 
-  const read = (): Promise<void> => {
+  const track = (pending: Promise<void>): Promise<void> => {
+    inFlight.add(pending);
+    return pending.finally(() => inFlight.delete(pending));
+  };
+
+  const readCpu = (): void => {
     try {
       const reading = readTreeCpu(options.pid, { procRoot: options.procRoot, clockTicksPerSecond: options.clockTicksPerSecond, clock });
       if (reading.processes.size > 0) cpuReadings.push(reading);
@@ -97,12 +106,11 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
     } catch (error) {
       note(`reading the server's CPU failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const index = counterReadings.push(null) - 1;
-    const pending = scrapeCounters().then((counters) => {
-      counterReadings[index] = counters;
-    });
-    inFlight.add(pending);
-    return pending.finally(() => inFlight.delete(pending));
+  };
+
+  const read = (): Promise<void> => {
+    readCpu();
+    return track(scrapeCounters());
   };
 
   return {
@@ -114,8 +122,14 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
     },
     scheduleWindow(fromMs, toMs) {
       for (const timer of timers) clearTimeout(timer);
-      const at = (ms: number): NodeJS.Timeout => setTimeout(() => void read(), Math.max(0, ms - clock()));
-      timers = [at(fromMs), at(toMs)];
+      const at = (ms: number, action: () => void): NodeJS.Timeout => setTimeout(action, Math.max(0, ms - clock()));
+      timers = [
+        // A scrape allocates (~100 KB in client_golang) after it has read the counters: the opening one
+        // goes a little early, so its own garbage stays out of the window.
+        at(fromMs - COUNTER_SCRAPE_LEAD_MS, () => void track(scrapeCounters())),
+        at(fromMs, readCpu),
+        at(toMs, () => void read()),
+      ];
     },
     read,
     async finish() {

@@ -37,7 +37,7 @@ export interface ServerCostBasis {
   exitedProcesses: number | null;
   rssBeforeOpenBytes: number | null;
   rssAfterOpenBytes: number | null;
-  /** Counter growth between the scrapes at the window's start and end, scaled to `windowMs`. */
+  /** Counter growth between the scrapes at the window's start and end, scaled to `windowMs` (GC cycles: as counted). */
   allocBytes: number | null;
   mallocs: number | null;
   gcCycles: number | null;
@@ -94,13 +94,14 @@ export function computeServerCost(inputs: ServerCostInputs): ServerCostReport {
   const rssGrowth = inputs.rssBeforeOpenBytes === null || inputs.rssAfterOpenBytes === null ? null : inputs.rssAfterOpenBytes - inputs.rssBeforeOpenBytes;
   if (inputs.connections <= 0) notes.push('no connection was established, so there is no memory per connection');
 
-  const delta = (pick: (reading: RuntimeCounterReading) => number | undefined): number | null => {
+  // Counters grow with the work: scaled to the window like the CPU. GC cycles are whole events: not scaled.
+  const delta = (pick: (reading: RuntimeCounterReading) => number | undefined, scaled = true): number | null => {
     const start = inputs.countersAtStart;
     const end = inputs.countersAtEnd;
     if (start === null || end === null || !inputs.countersCoverTree) return null;
     const [before, after] = [pick(start), pick(end)];
     if (before === undefined || after === undefined || end.atMs <= start.atMs) return null;
-    return (after - before) * (windowMs / (end.atMs - start.atMs));
+    return (after - before) * (scaled ? windowMs / (end.atMs - start.atMs) : 1);
   };
   const { countersAtStart: start, countersAtEnd: end } = inputs;
   if (start !== null && end !== null) {
@@ -109,7 +110,7 @@ export function computeServerCost(inputs: ServerCostInputs): ServerCostReport {
   }
   const allocBytes = delta((reading) => reading.allocBytesTotal);
   const mallocs = delta((reading) => reading.mallocsTotal);
-  const gcCycles = delta((reading) => reading.gcCount);
+  const gcCycles = delta((reading) => reading.gcCount, false);
   const perMessage = (value: number | null, scale = 1): number | null => (value === null || messages <= 0 ? null : (value / messages) * scale);
 
   return {

@@ -1,5 +1,6 @@
 import type { RunResult } from '../run/run-result.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
+import { formatServerCostLine } from '../metrics/server-cost-text.js';
 
 /** The human summary of one run: pure, `(result) => string`. */
 export function formatRunSummary(result: RunResult): string {
@@ -25,6 +26,9 @@ export function formatRunSummary(result: RunResult): string {
       (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`) +
       (generator.saturated ? ' — SATURATED' : ''),
   ];
+  const cost = formatServerCostLine(server);
+  // After the server line: what a message and a connection cost it, over the measured window.
+  if (cost !== '') lines.splice(lines.length - 1, 0, `  cost        ${cost}`);
   for (const reason of generator.saturationReasons) lines.push(`    ! ${reason}`);
   const budget = result.errorBudget;
   if (budget !== undefined) {
@@ -56,8 +60,10 @@ function serverExtras(result: RunResult): string {
   const last = result.server.samples.at(-1);
   if (last === undefined) return '';
   const parts = [`${last.processes} process${last.processes === 1 ? '' : 'es'}`, `${formatCount(last.openFds)} fds`];
-  if (last.goroutines !== undefined) parts.push(`${formatCount(last.goroutines)} goroutines`);
-  if (last.gcCount !== undefined) parts.push(`${formatCount(last.gcCount)} GCs`);
+  // The scrape is skipped inside the measured window: take the runtime figures from the last sample with them.
+  const scraped = result.server.samples.findLast((sample) => sample.goroutines !== undefined || sample.gcCount !== undefined);
+  if (scraped?.goroutines !== undefined) parts.push(`${formatCount(scraped.goroutines)} goroutines`);
+  if (scraped?.gcCount !== undefined) parts.push(`${formatCount(scraped.gcCount)} GCs`);
   return `, ${parts.join(', ')}`;
 }
 

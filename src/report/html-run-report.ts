@@ -1,5 +1,6 @@
 import type { RunResult, TimelinePoint } from '../run/run-result.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
+import { serverCostRows } from '../metrics/server-cost-text.js';
 import { badge, figure, renderKeyValueTable } from './html-page.js';
 import type { HtmlPage, RawHtml, Tone } from './html-page.js';
 import { renderLineChart } from './svg-chart.js';
@@ -70,6 +71,7 @@ function summaryRows(result: RunResult): Array<[string, string | RawHtml]> {
     ['throughput', `${formatRate(throughput.achievedPerSec)} achieved of ${formatRate(throughput.offeredPerSec)} offered, ${formatBytes(throughput.achievedBytesPerSec)}/s`],
     ['latency (RTT)', latencyMs === null ? 'no echo measured' : `p50 ${formatMs(latencyMs.p50)} · p90 ${formatMs(latencyMs.p90)} · p99 ${formatMs(latencyMs.p99)} · p99.9 ${formatMs(latencyMs.p999)} · max ${formatMs(latencyMs.max)} · mean ${formatMs(latencyMs.mean)}`],
     ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
+    ...serverCostRows(server),
     ['generator', `${generator.workers} worker${generator.workers === 1 ? '' : 's'}, send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy` +
       (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`)],
   ];

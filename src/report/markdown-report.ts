@@ -3,6 +3,7 @@ import { renderComparisonMarkdown } from '../compare/markdown-table.js';
 import type { RunResult } from '../run/run-result.js';
 import type { ComparisonReport } from '../compare/comparison-report.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
+import { serverCostRows } from '../metrics/server-cost-text.js';
 import { describeOrigin, runHeadline } from './html-run-report.js';
 import { renderMermaidXyChart } from './mermaid-xychart.js';
 import { reproduceCommand } from './reproduce-command.js';
@@ -44,6 +45,7 @@ function runMarkdown(result: RunResult): string {
       ['connections', `${formatCount(connections.established)} of ${formatCount(connections.attempted)}, ${formatCount(connections.failed)} failed, ${formatCount(connections.dropped)} dropped`],
       ['messages', `${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out`],
       ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
+      ...serverCostRows(server),
     ]),
   ];
   if (measured.length >= 2) {

@@ -165,7 +165,9 @@ class RunMetrics {
       }
       case 'server-sample': {
         const { sample } = event;
-        this.server = { cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes, openFds: sample.openFds, ...(sample.goroutines === undefined ? {} : { goroutines: sample.goroutines }) };
+        // Inside the measured window the target is not scraped: keep its last goroutine count.
+        const goroutines = sample.goroutines ?? this.server?.goroutines;
+        this.server = { cpuPercent: sample.cpuPercent, rssBytes: sample.rssBytes, openFds: sample.openFds, ...(goroutines === undefined ? {} : { goroutines }) };
         return;
       }
       case 'warning':

@@ -3,6 +3,7 @@ import type { EnvironmentInfo } from '../metrics/environment.js';
 import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
+import type { ServerCost, ServerCostBasis } from '../metrics/server-cost.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
 import type { ErrorBudget } from './error-budget.js';
@@ -67,6 +68,20 @@ export interface ResultHeader<Kind extends string> {
   target: { spec: string; url: string; command: string | null; pid: number | null };
 }
 
+/**
+ * What the server did and cost. The cost figures (DESIGN.md turn 2) are over the measured window, per
+ * echoed message or per connection, null when not measurable (a `--url` server without a PID, a run that
+ * ended early); results written before they existed lack them, so readers take a missing one as null.
+ */
+export interface RunServer extends ServerCost {
+  /** Mean CPU of the process tree over the measured seconds, percent of one core. */
+  cpuPercent: number | null;
+  peakRssBytes: number | null;
+  samples: ServerSample[];
+  /** The readings the cost figures come from, and why any of them is null. */
+  costBasis: ServerCostBasis | null;
+}
+
 export interface RunResult extends ResultHeader<'run'> {
   scenario: {
     name: string;
@@ -121,7 +136,7 @@ export interface RunResult extends ResultHeader<'run'> {
     saturated: boolean;
     saturationReasons: string[];
   };
-  server: { cpuPercent: number | null; peakRssBytes: number | null; samples: ServerSample[] };
+  server: RunServer;
   /** CPU used on this machine by everything outside wsbench's process tree during the load (null: /proc unreadable). */
   machine: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
   /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */

@@ -11,6 +11,10 @@ import type { TcpCounters } from '../metrics/tcp-counters.js';
 import { resolveHandshake } from '../scenario/traffic-options.js';
 import { describeEnvironment } from '../metrics/environment.js';
 import { createServerSampler, summarizeServerSamples } from '../metrics/server-sampler.js';
+import { createServerCostMeter } from '../metrics/server-cost-meter.js';
+import type { ServerCostMeter } from '../metrics/server-cost-meter.js';
+import { EMPTY_SERVER_COST } from '../metrics/server-cost.js';
+import type { ServerCostReport } from '../metrics/server-cost.js';
 import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
 import type { MachineLoad } from '../metrics/machine-load.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
@@ -62,6 +66,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   const [git, env] = [await readGitInfo(), describeEnvironment(TOOL_VERSION)];
   let target: RunningTarget | undefined;
   let sampler: ServerSampler | undefined;
+  let costMeter: ServerCostMeter | undefined;
   let driver: LoadDriver | undefined;
   let opened: OpenSummary | undefined;
   let phase: PhaseSummary | undefined;
@@ -85,6 +90,13 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       sampler = createServerSampler({ rootPid: target.pid, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
       sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
       sampler.start();
+      costMeter = createServerCostMeter({
+        pid: target.pid,
+        ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }),
+        // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
+        metricsCoverTree: (context.definition.processCount?.(options.target?.knobs ?? {}) ?? 1) <= 1,
+      });
+      costMeter.beforeOpen();
     }
     throwIfInterrupted(interrupted);
 
@@ -95,6 +107,10 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       handshake,
     });
     driver.on('opening', (progress) => emit({ type: 'opening', progress }));
+    driver.on('phase', (window) => {
+      costMeter?.scheduleWindow(window.measureFromMs, window.endMs);
+      sampler?.quietBetween(window.startMs, window.endMs);
+    });
     driver.on('second', (second) => {
       // The server sample nearest in time: the sampler and the driver tick once a second each.
       const server = sampler?.samples.at(-1);
@@ -107,6 +123,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
     tcpBefore = readTcpCounters();
     opened = await Promise.race([driver.open(options.connections), crashed]);
+    costMeter?.afterOpen();
     emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
     throwIfInterrupted(interrupted);
     if (opened.established === 0) {
@@ -153,6 +170,8 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     context.signal?.removeEventListener('abort', onAbort);
     emit({ type: 'stage', stage: 'stopping' });
     const samples = sampler?.stop() ?? [];
+    await costMeter?.finish();
+    const cost = costMeter?.summarize({ windowMs: phase?.measuredMs ?? 0, messages: phase?.receivedInWindow ?? 0, connections: opened?.established ?? 0 });
     // Read before the target stops: its closing sockets would add resets that are not the run's.
     const tcp = diffTcpCounters(tcpBefore, readTcpCounters());
     await target?.stop();
@@ -161,7 +180,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       context.shard === undefined
         ? undefined
         : { ...context.shard, barrier: context.barrier?.kind ?? 'none', clockOffsetMs: barrierOutcome?.clockOffsetMs ?? null };
-    const result = buildResult({ options, shard, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, machineLoad, tcp, failure, interrupted: interrupted() });
+    const result = buildResult({ options, shard, startedAt, env, git, target, url, plan, opened, phase, timeline, samples, cost, machineLoad, tcp, failure, interrupted: interrupted() });
     if (failure === undefined && result.status === 'failed') {
       failure = new GateFailure('ERROR_BUDGET_EXCEEDED', describeBreach(result.errorBudget));
       result.error = { code: failure.code, message: failure.message };
@@ -249,6 +268,7 @@ interface ResultParts {
   phase: PhaseSummary | undefined;
   timeline: TimelinePoint[];
   samples: ServerSample[];
+  cost: ServerCostReport | undefined;
   machineLoad: MachineLoad | null;
   tcp: TcpCounters | null;
   failure: WsbenchError | undefined;
@@ -334,7 +354,12 @@ function buildResult(parts: ResultParts): RunResult {
       saturated: reasons.length > 0,
       saturationReasons: reasons,
     },
-    server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: parts.samples },
+    server: {
+      cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent,
+      peakRssBytes: server.peakRssBytes,
+      samples: parts.samples,
+      ...costFigures(parts.cost),
+    },
     machine: parts.machineLoad === null ? null : { ...parts.machineLoad, noisy: parts.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
     tcp: parts.tcp,
     timeline: parts.timeline,
@@ -342,6 +367,12 @@ function buildResult(parts: ResultParts): RunResult {
     ...(parts.shard === undefined ? {} : { shard: parts.shard }),
   };
   return result;
+}
+
+function costFigures(cost: ServerCostReport | undefined): Omit<RunResult['server'], 'cpuPercent' | 'peakRssBytes' | 'samples'> {
+  if (cost === undefined) return { ...EMPTY_SERVER_COST, costBasis: null };
+  const { basis, ...figures } = cost;
+  return { ...figures, costBasis: basis };
 }
 
 /** The server's mean CPU over the measured window (warm-up and connection set-up excluded), when sampled. */

@@ -48,6 +48,8 @@ describe('computeServerCost', () => {
 
     expect(cost.cpuMicrosPerMessage).toBeCloseTo(10, 10);
     expect(cost.allocBytesPerMessage).toBeCloseTo(1000, 10);
+    // Collections are whole events, counted as they came.
+    expect(cost.basis.gcCycles).toBe(5);
   });
 
   it('gives null with a reason for every figure it cannot measure, never a placeholder', () => {
