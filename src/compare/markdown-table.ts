@@ -1,5 +1,6 @@
 import type { Comparison, MetricComparison, MetricName } from './comparison.js';
 import { formatPValue, formatQuantity, formatSignedPercent, formatSignedPoints } from './format-change.js';
+import { serverCostLines } from './server-cost-table.js';
 
 const METRIC_LABEL: Readonly<Record<MetricName, string>> = {
   throughput: 'throughput',
@@ -33,37 +34,6 @@ function row(m: MetricComparison): string {
 }
 
 /** The comparison as a pull-request comment: the verdict first, then one row per metric. Pure. */
-/**
- * What each arm cost the server, as medians over its usable trials: informational, not gated, but it is
- * what a goroutine-vs-epoll or read-buffer comparison is usually about.
- */
-function serverCostLines(comparison: Comparison): string[] {
-  const excluded = new Set(comparison.excluded.map((trial) => `${trial.arm}${trial.index}`));
-  const usable = comparison.trials.filter((trial) => !excluded.has(`${trial.arm}${trial.index}`));
-  const medianOf = (arm: 'a' | 'b', pick: (trial: Comparison['trials'][number]) => number | null | undefined): number | null => {
-    const values = usable.flatMap((trial) => {
-      const value = trial.arm === arm ? pick(trial) : undefined;
-      return value === null || value === undefined ? [] : [value];
-    });
-    if (values.length === 0) return null;
-    const sorted = values.sort((x, y) => x - y);
-    return sorted[Math.floor((sorted.length - 1) / 2)]!;
-  };
-  const cpu = [medianOf('a', (t) => t.serverCpuPercent), medianOf('b', (t) => t.serverCpuPercent)];
-  const rss = [medianOf('a', (t) => t.serverPeakRssBytes), medianOf('b', (t) => t.serverPeakRssBytes)];
-  if (cpu.every((value) => value === null) && rss.every((value) => value === null)) return [];
-  const percent = (value: number | null): string => (value === null ? '—' : `${value.toFixed(0)}%`);
-  const mib = (value: number | null): string => (value === null ? '—' : `${(value / 1024 / 1024).toFixed(1)} MiB`);
-  const change = (a: number | null, b: number | null): string => (a === null || b === null || a === 0 ? '—' : formatSignedPercent((b / a - 1) * 100));
-  return [
-    '',
-    '| server cost (not gated) | base (A) median | head (B) median | change |',
-    '| --- | ---: | ---: | ---: |',
-    `| CPU (% of one core) | ${percent(cpu[0]!)} | ${percent(cpu[1]!)} | ${change(cpu[0]!, cpu[1]!)} |`,
-    `| peak RSS | ${mib(rss[0]!)} | ${mib(rss[1]!)} | ${change(rss[0]!, rss[1]!)} |`,
-  ];
-}
-
 export function renderComparisonMarkdown(comparison: Comparison): string {
   const { stage } = comparison;
   const ci = Math.round(comparison.confidence * 100);

@@ -23,6 +23,15 @@ export interface TrialSummary {
   /** What the server spent (informational, not gated): mean CPU over the measured window and peak RSS. */
   serverCpuPercent?: number | null;
   serverPeakRssBytes?: number | null;
+  /**
+   * What the server spent per unit of work over the measured window (result `server.*`); null when not
+   * measured for this target. Optional only so summaries stored before they existed still read.
+   */
+  serverCpuMicrosPerMessage?: number | null;
+  serverMemoryBytesPerConnection?: number | null;
+  serverAllocBytesPerMessage?: number | null;
+  serverAllocsPerMessage?: number | null;
+  serverGcPer10kMessages?: number | null;
 }
 
 /**
@@ -46,5 +55,10 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     saturationReasons: [...result.generator.saturationReasons],
     serverCpuPercent: result.server?.cpuPercent ?? null,
     serverPeakRssBytes: result.server?.peakRssBytes ?? null,
+    serverCpuMicrosPerMessage: result.server?.cpuMicrosPerMessage ?? null,
+    serverMemoryBytesPerConnection: result.server?.memoryBytesPerConnection ?? null,
+    serverAllocBytesPerMessage: result.server?.allocBytesPerMessage ?? null,
+    serverAllocsPerMessage: result.server?.allocsPerMessage ?? null,
+    serverGcPer10kMessages: result.server?.gcPer10kMessages ?? null,
   };
 }

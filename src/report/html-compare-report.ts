@@ -2,7 +2,8 @@ import type { MetricComparison, Verdict } from '../compare/comparison.js';
 import { renderComparisonMarkdown } from '../compare/markdown-table.js';
 import type { TrialSummary } from '../compare/trial-summary.js';
 import type { ComparisonReport } from '../compare/comparison-report.js';
-import { formatMs, formatPercent, formatRate } from '../format-numbers.js';
+import { formatBytes, formatMs, formatPercent, formatRate } from '../format-numbers.js';
+import { formatMicros } from '../metrics/server-cost-text.js';
 import { badge, figure, renderHtmlTable } from './html-page.js';
 import type { HtmlPage, Tone } from './html-page.js';
 import { describeOrigin, STATUS_TONE } from './html-run-report.js';
@@ -47,16 +48,24 @@ export function renderTrialCharts(report: ComparisonReport): string[] {
     { name: `A ${a.spec}`, points: arm('a', pick) },
     { name: `B ${b.spec}`, points: arm('b', pick) },
   ];
-  return [
+  const charts = [
     renderLineChart({ title: 'Latency p99 of each trial, in run order', xLabel: 'trial (run order)', yLabel: 'p99 (ms)', series: series((t) => t.p99Ms) }),
     renderLineChart({ title: 'Achieved throughput of each trial, in run order', xLabel: 'trial (run order)', yLabel: 'messages per second', series: series((t) => t.achievedPerSec) }),
   ];
+  // Below saturation the server's cost per message moves where throughput cannot.
+  if (trials.some((t) => t.serverCpuMicrosPerMessage != null)) {
+    charts.push(renderLineChart({ title: 'Server CPU per message of each trial, in run order', xLabel: 'trial (run order)', yLabel: 'µs per message', series: series((t) => t.serverCpuMicrosPerMessage ?? null) }));
+  }
+  if (trials.some((t) => t.serverAllocBytesPerMessage != null)) {
+    charts.push(renderLineChart({ title: 'Server allocations per message of each trial, in run order', xLabel: 'trial (run order)', yLabel: 'bytes per message', series: series((t) => t.serverAllocBytesPerMessage ?? null) }));
+  }
+  return charts;
 }
 
 function trialsTable(report: ComparisonReport): string {
   const excluded = new Map(report.comparison.excluded.map((e) => [`${e.arm}${e.index}`, e.reason]));
   return renderHtmlTable(
-    ['trial', 'arm', 'status', 'achieved', 'p50', 'p99', 'error rate', 'used'],
+    ['trial', 'arm', 'status', 'achieved', 'p50', 'p99', 'server CPU/msg', 'allocated/msg', 'memory/conn', 'error rate', 'used'],
     [...report.comparison.trials].sort((x, y) => x.index - y.index).map((t) => [
       t.index,
       t.arm.toUpperCase(),
@@ -64,10 +73,13 @@ function trialsTable(report: ComparisonReport): string {
       formatRate(t.achievedPerSec),
       formatMs(t.p50Ms),
       formatMs(t.p99Ms),
+      formatMicros(t.serverCpuMicrosPerMessage),
+      formatBytes(t.serverAllocBytesPerMessage),
+      formatBytes(t.serverMemoryBytesPerConnection),
       formatPercent(t.errorRate),
       excluded.get(`${t.arm}${t.index}`) === undefined ? 'yes' : `no: ${excluded.get(`${t.arm}${t.index}`) ?? ''}`,
     ]),
-    [true, false, false, true, true, true, true, false],
+    [true, false, false, true, true, true, true, true, true, true, false],
   );
 }
 

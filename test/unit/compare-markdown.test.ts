@@ -80,6 +80,28 @@ describe('the server-cost table', () => {
     expect(markdown).toContain('| peak RSS | 28.0 MiB | 14.0 MiB | -50.0% |');
   });
 
+  it('shows each arm\'s median cost per message and per connection, and capacity per server core', () => {
+    const withCost = trials(1).map((trial) => ({
+      ...trial,
+      serverCpuMicrosPerMessage: trial.arm === 'a' ? 20 : 26,
+      serverMemoryBytesPerConnection: 9 * 1024,
+      serverAllocBytesPerMessage: trial.arm === 'a' ? 18 : 2066,
+      serverAllocsPerMessage: trial.arm === 'a' ? 1 : 2,
+      serverGcPer10kMessages: trial.arm === 'a' ? 0 : 4.5,
+    }));
+    const markdown = renderComparisonMarkdown(compareTrials({ scenario: 'echo', arms: { a: { spec: 'gobwas' }, b: { spec: 'gobwas:inject-delay-us=5' } }, trials: withCost }));
+    const rows = markdown.split('\n').filter((line) => line.startsWith('| ') && markdown.indexOf('server cost') < markdown.indexOf(line));
+
+    expect(rows.slice(0, 6)).toEqual([
+      '| CPU per message | 20.0 µs | 26.0 µs | +30.0% |',
+      '| capacity per server core | 50.0k/s per core | 38.5k/s per core | -23.1% |',
+      '| memory per connection | 9.0 KiB | 9.0 KiB | +0.0% |',
+      '| allocated bytes per message | 18 B | 2.0 KiB | +11377.8% |',
+      '| allocations per message | 1.00 | 2.00 | +100.0% |',
+      '| GCs per 10k messages | 0.00 | 4.50 | — |',
+    ]);
+  });
+
   it('is left out when no trial has server figures (a --url target)', () => {
     expect(render(1)).not.toContain('server cost');
   });

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatRunSummary } from '../../src/report/console-summary.js';
 import { renderMarkdownReport } from '../../src/report/markdown-report.js';
+import type { RunResult } from '../../src/run/run-result.js';
+import { summarizeTrial } from '../../src/compare/trial-summary.js';
 import { parseReportJson } from '../../src/report/report-input.js';
 import type { ReportInput } from '../../src/report/report-input.js';
 import { REPO_ROOT } from '../support/cli.js';
@@ -57,5 +60,56 @@ describe('renderMarkdownReport', () => {
     const markdown = renderMarkdownReport({ ...run, status: 'saturated', generator: { ...run.generator, saturated: true, saturationReasons: ['a | b'] } });
     expect(markdown.split('\n')[0]).toMatch(/^\*\*SATURATED\*\*: /);
     expect(markdown).toContain('- a \\| b');
+  });
+});
+
+describe('server cost in the run reports', () => {
+  const measured = (): RunResult => {
+    const run = load('run-result.json') as RunResult;
+    return {
+      ...run,
+      server: {
+        ...run.server,
+        cpuMicrosPerMessage: 28.61,
+        capacityPerCoreMessagesPerSec: 34_954,
+        memoryBytesPerConnection: 9253,
+        allocBytesPerMessage: 18.9,
+        allocsPerMessage: 1.04,
+        gcPer10kMessages: 0,
+        costBasis: null,
+      },
+    };
+  };
+
+  it('lists CPU per message, capacity per core, memory per connection, allocations and GCs in the Markdown table', () => {
+    const markdown = renderMarkdownReport(measured());
+
+    expect(markdown).toContain('| server CPU per message | 28.6 µs |');
+    expect(markdown).toContain('| capacity per server core | 35.0k/s per core |');
+    expect(markdown).toContain('| server memory per connection | 9.0 KiB |');
+    expect(markdown).toContain('| server allocations per message | 19 B in 1.04 allocs |');
+    expect(markdown).toContain('| server GCs per 10k messages | 0.00 |');
+  });
+
+  it('gives the console a cost line with what was measured', () => {
+    expect(formatRunSummary(measured())).toContain('\n  cost        28.6 µs CPU per message (35.0k/s per core), 9.0 KiB per connection, 19 B in 1.04 allocs per message, 0.00 GCs per 10k messages\n');
+  });
+
+  it('reads a result written before the cost figures as not measured', () => {
+    const old = load('run-result.json') as RunResult;
+
+    expect(renderMarkdownReport(old)).toContain('| server CPU per message | — |');
+    expect(formatRunSummary(old)).not.toContain('  cost  ');
+    expect(summarizeTrial(old, 'a', 0)).toMatchObject({ serverCpuMicrosPerMessage: null, serverAllocBytesPerMessage: null, serverGcPer10kMessages: null });
+  });
+
+  it('carries the figures into the trial summary the gate judges', () => {
+    expect(summarizeTrial(measured(), 'b', 3)).toMatchObject({
+      serverCpuMicrosPerMessage: 28.61,
+      serverMemoryBytesPerConnection: 9253,
+      serverAllocBytesPerMessage: 18.9,
+      serverAllocsPerMessage: 1.04,
+      serverGcPer10kMessages: 0,
+    });
   });
 });

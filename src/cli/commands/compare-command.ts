@@ -4,7 +4,8 @@ import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '..
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
 import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
-import { formatMs, formatRate } from '../../format-numbers.js';
+import { formatBytes, formatMs, formatRate } from '../../format-numbers.js';
+import { formatMicros } from '../../metrics/server-cost-text.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
 import { parseDurationMs, parsePositiveInteger } from '../../units.js';
 import { resolveTargetAtRevision } from '../../targets/resolve-target.js';
@@ -135,7 +136,9 @@ function reportTrial(event: TrialEvent, specA: string, specB: string, output: Co
   const result = event.result;
   const latency = result.latencyMs === null ? 'no latency' : `p50 ${formatMs(result.latencyMs.p50)} p99 ${formatMs(result.latencyMs.p99)}`;
   const errors = result.connections.failed + result.connections.dropped + result.messages.timedOut;
-  output.stderr(`${label}: ${formatRate(result.throughput.achievedPerSec)} of ${formatRate(result.throughput.offeredPerSec)}, ${latency}, ${errors} errors, ${result.status}${result.generator.saturated ? ' (generator saturated: excluded)' : ''}\n`);
+  const cost = result.server.cpuMicrosPerMessage == null ? '' : `, server ${formatMicros(result.server.cpuMicrosPerMessage)}/msg` +
+    (result.server.allocBytesPerMessage == null ? '' : ` ${formatBytes(result.server.allocBytesPerMessage)}/msg allocated`);
+  output.stderr(`${label}: ${formatRate(result.throughput.achievedPerSec)} of ${formatRate(result.throughput.offeredPerSec)}, ${latency}${cost}, ${errors} errors, ${result.status}${result.generator.saturated ? ' (generator saturated: excluded)' : ''}\n`);
 }
 
 /** FAIL exits 1; a head arm that crashed where the base did not is a regression too, whatever the statistics say. */
