@@ -17,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          // Installs Chromium and Prometheus when missing (apt, as root), or fails saying how: never a silent skip.
+          globalSetup: ['test/setup/ensure-test-tools.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -37,6 +37,8 @@ export interface VerdictInput {
   firstLimit: FirstLimit | null;
   sloP99Ms: number;
   machine: MachineFacts;
+  /** Ctrl-C ended the ramp: no capacity is claimed from what was measured. */
+  interrupted?: boolean;
 }
 
 const MIB = 1024 ** 2;
@@ -68,7 +70,7 @@ export function cpuMicrosPerMessage(steps: readonly RampStep[]): number | null {
 
 export function decideVerdict(input: VerdictInput): CapacityVerdict {
   const { steps, firstLimit, sloP99Ms, machine } = input;
-  const held = steps.filter((step) => step.stopReasons.length === 0 && (firstLimit === null || step.index < firstLimit.step));
+  const held = steps.filter((step) => step.partial !== true && step.stopReasons.length === 0 && (firstLimit === null || step.index < firstLimit.step));
   const best = held.at(-1);
   const limitStep = firstLimit === null ? undefined : steps.find((step) => step.index === firstLimit.step);
   const memoryPerConnection = memoryPerConnectionBytes(steps);
@@ -76,6 +78,24 @@ export function decideVerdict(input: VerdictInput): CapacityVerdict {
   const { bottleneck, limitedBy, evidence } = nameBottleneck(firstLimit, limitStep, machine);
   evidence.push(...generalEvidence(steps, memoryPerConnection, cpuPerMessage, machine));
 
+  if (input.interrupted === true && firstLimit === null) {
+    // Interrupted before any limit: report what was measured, claim no capacity.
+    const complete = steps.filter((step) => step.partial !== true);
+    const soFar = best === undefined ? 'no step was measured to the end' : `${complete.length} step${complete.length === 1 ? '' : 's'} held, up to ${best.established} connections and ${formatRate(best.achievedPerSec)} msg/s at p99 ≤ ${formatMs(sloP99Ms)}`;
+    return {
+      maxConnections: null,
+      maxMessagesPerSec: null,
+      sloP99Ms,
+      firstLimit: null,
+      bottleneck: 'none',
+      evidence,
+      memoryPerConnectionBytes: memoryPerConnection,
+      cpuMicrosPerMessage: cpuPerMessage,
+      summary: `interrupted — partial, no capacity measured: ${soFar} before the ramp was stopped; run it again to find the limit`,
+      limitedBy: null,
+      partial: true,
+    };
+  }
   const holds = best === undefined ? 'holds no step' : `holds ${best.established} connections and ${formatRate(best.achievedPerSec)} msg/s at p99 ≤ ${formatMs(sloP99Ms)}`;
   const limit = firstLimit === null || limitStep === undefined
     ? 'no limit reached within the ramp'

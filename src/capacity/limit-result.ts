@@ -15,9 +15,13 @@ export interface LimitProbe {
   passed: boolean;
   /** Why it failed, "criterion: detail"; empty when it passed. */
   reasons: string[];
+  /** Cut short by Ctrl-C: kept as measured, neither a pass nor a fail. */
+  partial?: boolean;
 }
 
 export interface LimitResult extends ResultHeader<'limit'> {
+  /** Interrupted: the summary says what the finished probes showed, not a limit. */
+  partial?: boolean;
   search: { connections: number; messageBytes: number; sloP99Ms: number; minAchievedRatio: number; maxProbes: number; holdMs: number; startRatePerConnection: number };
   /** Connections actually open during the probes. */
   established: number;

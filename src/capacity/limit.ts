@@ -104,6 +104,12 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
       await session.sampleNow();
       const samples = (session.sampler?.samples ?? []).filter((sample) => sample.elapsedMs > fromMs);
       const result = judgeProbe({ index, ratePerConnection, phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
+      if (session.interrupted) {
+        // Cut short by Ctrl-C: kept as measured, neither a pass nor a fail.
+        result.partial = true;
+        result.passed = false;
+        result.reasons = ['interrupted: the probe was cut short, so it is not judged'];
+      }
       probes.push(result);
       emit({ type: 'limit-probe-done', probe: result, maxProbes });
       session.throwIfInterrupted();
@@ -116,9 +122,10 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
     await session.close();
   }
 
-  const maxRate = search?.maxRate ?? null;
+  // Interrupted, the search never returned: the probes that finished still say which rates held.
+  const maxRate = search?.maxRate ?? highestPassing(probes);
   const best = probes.find((probe) => probe.passed && probe.ratePerConnection === maxRate);
-  const failing = probes.filter((probe) => !probe.passed && (maxRate === null || probe.ratePerConnection > maxRate)).sort((a, b) => a.ratePerConnection - b.ratePerConnection)[0];
+  const failing = probes.filter((probe) => !probe.passed && probe.partial !== true && (maxRate === null || probe.ratePerConnection > maxRate)).sort((a, b) => a.ratePerConnection - b.ratePerConnection)[0];
   const limitedBy: LimitResult['limitedBy'] = died !== undefined ? 'server-died' : failing === undefined ? (search === undefined ? null : 'probe-budget') : failing.generator.saturated ? 'generator' : 'server';
   const maxMessagesPerSec = best?.achievedPerSec ?? null;
   const result: LimitResult = {
@@ -139,7 +146,8 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
     maxBytesPerSec: maxMessagesPerSec === null ? null : maxMessagesPerSec * options.messageBytes,
     firstFailingRatePerConnection: failing?.ratePerConnection ?? null,
     limitedBy,
-    summary: summarizeLimit(maxRate, maxMessagesPerSec, options, established, sloP99Ms, failing, limitedBy),
+    ...(session.interrupted ? { partial: true } : {}),
+    summary: session.interrupted ? summarizeInterrupted(maxRate, maxMessagesPerSec, established, sloP99Ms, probes) : summarizeLimit(maxRate, maxMessagesPerSec, options, established, sloP99Ms, failing, limitedBy),
   };
   return { result, failure };
 }
@@ -191,6 +199,18 @@ export function judgeProbe(input: ProbeInput): LimitProbe {
     passed: reasons.length === 0,
     reasons,
   };
+}
+
+function highestPassing(probes: readonly LimitProbe[]): number | null {
+  const passed = probes.filter((probe) => probe.passed).map((probe) => probe.ratePerConnection);
+  return passed.length === 0 ? null : Math.max(...passed);
+}
+
+/** Ctrl-C: what the finished probes showed, and that the limit itself was not found. */
+function summarizeInterrupted(maxRate: number | null, maxPerSec: number | null, established: number, sloP99Ms: number, probes: readonly LimitProbe[]): string {
+  const finished = probes.filter((probe) => probe.partial !== true).length;
+  const held = maxRate === null || maxPerSec === null ? 'no finished probe held' : `${established} connections held ${formatRate(maxPerSec)} msg/s (${maxRate} per connection) at p99 ≤ ${formatMs(sloP99Ms)}`;
+  return `interrupted — partial: after ${finished} finished probe${finished === 1 ? '' : 's'}, ${held}; the limit was not found (it is at least this), run again to find it`;
 }
 
 function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy']): string {

@@ -52,6 +52,8 @@ export interface RampStep {
   stopReasons: string[];
   /** The same, as data. */
   stopCriteria?: StopCriterion[];
+  /** Cut short (Ctrl-C): kept as measured, but not judged and never the capacity. */
+  partial?: boolean;
 }
 
 export type Bottleneck = 'machine-cpu' | 'server-cpu' | 'server-memory' | 'gc' | 'fd-limit' | 'port-exhaustion' | 'generator' | 'server-died' | 'latency' | 'errors' | 'none';
@@ -73,6 +75,8 @@ export interface CapacityVerdict {
   summary: string;
   /** Where the limit is: the server under test, the machine it shares with the driver, or the driver. */
   limitedBy?: 'server' | 'machine' | 'generator' | null;
+  /** The ramp was interrupted: the answer covers only the steps measured to the end, and is no capacity claim. */
+  partial?: boolean;
 }
 
 export interface RampResult extends ResultHeader<'ramp'> {

@@ -156,6 +156,12 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
         steps.push(step);
         throw stepError;
       }
+      if (session.interrupted) {
+        // Ctrl-C during the hold: what was measured is kept, but a step cut short proves nothing either way.
+        step.partial = true;
+        steps.push(step);
+        session.throwIfInterrupted();
+      }
       const findings = evaluateStopCriteria(step, steps.at(-1), options.criteria, stepDeath);
       step.stopReasons = findings.map((finding) => `${finding.criterion}: ${finding.detail}`);
       step.stopCriteria = findings.map((finding) => finding.criterion);
@@ -178,6 +184,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
     steps,
     firstLimit,
     sloP99Ms: options.criteria.sloP99Ms,
+    interrupted,
     machine: { cores: env.cores, memBytes: env.memBytes, nofile: session.limits.nofileSoft },
   });
   const result: RampResult = {

@@ -18,6 +18,17 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Lead time between "go" and the first intended send, so every worker starts on the same beat. */
 const PHASE_START_LEAD_MS = 200;
 
+/** A worker died mid-phase; `partial` is what the other workers measured (never zeroed). */
+export class WorkerLostError extends InfrastructureError {
+  constructor(
+    cause: InfrastructureError,
+    readonly partial: PhaseSummary,
+    readonly lostWorkers: number[],
+  ) {
+    super(cause.code, `${cause.message}; what the other workers measured is kept (${lostWorkers.length} worker${lostWorkers.length === 1 ? '' : 's'} lost)`, { cause });
+  }
+}
+
 export interface DriverOptions {
   url: string;
   workers: number;
@@ -93,6 +104,8 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
   private phaseWarmupMs = 0;
   private phaseId = 0;
   private failure: InfrastructureError | undefined;
+  /** Workers that died; during a phase the survivors still report, so their measurements are kept. */
+  private readonly dead = new Set<number>();
   private rejectPending: ((error: InfrastructureError) => void) | undefined;
   private readonly exitHook = (): void => this.workers.forEach((worker) => worker.killNow());
 
@@ -103,7 +116,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     this.workers = Array.from({ length: options.workers }, (_, index) => {
       const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message));
       void worker.exited.then(({ code, signal }) => {
-        if (!worker.isClosing) this.fail(new InfrastructureError('WORKER_DIED', `driver worker ${index} (pid ${worker.pid}) exited unexpectedly (${signal ?? `code ${code}`}); the measurement is incomplete`));
+        if (!worker.isClosing) this.workerDied(index, new InfrastructureError('WORKER_DIED', `driver worker ${index} (pid ${worker.pid}) exited unexpectedly (${signal ?? `code ${code}`}); the measurement is incomplete`));
       });
       return worker;
     });
@@ -200,6 +213,8 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       seconds: this.phaseSeconds,
     };
     sendLag.destroy();
+    // A worker died during the phase: the survivors' figures are kept, and the measurement is still incomplete.
+    if (this.failure !== undefined) throw new WorkerLostError(this.failure, summary, [...this.dead]);
     return summary;
   }
 
@@ -228,6 +243,22 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       });
       start();
     });
+  }
+
+  /**
+   * A worker died. Mid-phase, with others alive, the phase still ends with what the survivors measured
+   * (they are told to stop and report); it then rejects with a WorkerLostError that carries it.
+   */
+  private workerDied(index: number, error: InfrastructureError): void {
+    this.dead.add(index);
+    const pending = this.pendingPhase;
+    if (pending === undefined || this.dead.size >= this.workers.length || this.failure !== undefined) {
+      this.fail(error);
+      return;
+    }
+    this.failure = error;
+    this.interrupt();
+    if (pending.reports.length >= this.workers.length - this.dead.size) pending.resolve(pending.reports);
   }
 
   private fail(error: InfrastructureError): void {
@@ -266,7 +297,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
   private accept<T>(pending: Pending<T> | undefined, report: T): void {
     if (pending === undefined) return;
     pending.reports.push(report);
-    if (pending.reports.length === this.workers.length) pending.resolve(pending.reports);
+    if (pending.reports.length >= this.workers.length - this.dead.size) pending.resolve(pending.reports);
   }
 
   private addSnapshot(snapshot: SnapshotReport): void {

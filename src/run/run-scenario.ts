@@ -3,7 +3,7 @@ import { describeBreach, judgeErrorBudget } from './error-budget.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
 import { planLoad, readMachineLimits } from '../plan/preflight.js';
 import type { LoadPlan } from '../plan/preflight.js';
-import { LoadDriver } from '../driver/load-driver.js';
+import { LoadDriver, WorkerLostError } from '../driver/load-driver.js';
 import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { decodeHistogram, encodeHistogram, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import { diffTcpCounters, readTcpCounters } from '../metrics/tcp-counters.js';
@@ -122,7 +122,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
 
     emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
     tcpBefore = readTcpCounters();
-    opened = await Promise.race([driver.open(options.connections), crashed]);
+    opened = await Promise.race([driver.open(options.connections), crashed, abortedWhileOpening(context.signal)]);
     costMeter?.afterOpen();
     emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
     throwIfInterrupted(interrupted);
@@ -158,7 +158,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       }
     } catch (error) {
       // The crash watcher has told the workers to stop: keep what they measured until the crash.
-      phase = await phaseRun.catch(() => undefined);
+      phase = await phaseRun.catch((lost: unknown) => (lost instanceof WorkerLostError ? lost.partial : undefined));
       throw error;
     }
     // A target that died in the last moments is still a crash, even if every phase report came in.
@@ -229,6 +229,18 @@ function isLoopbackUrl(url: string | undefined): boolean {
   if (url === undefined) return true;
   const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * Ctrl-C while connections open: give up at once rather than wait out every pending handshake (up to its
+ * 10 s timeout); closing the driver then terminates what did open. Never settles without a signal.
+ */
+function abortedWhileOpening(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    const abort = (): void => reject(new InterruptedError('INTERRUPTED', 'Interrupted while opening connections; nothing was loaded yet'));
+    if (signal?.aborted === true) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
+  });
 }
 
 function throwIfInterrupted(interrupted: () => boolean): void {

@@ -1,3 +1,5 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { InfrastructureError, UsageError } from '../errors.js';
@@ -48,6 +50,31 @@ export interface RunningTarget {
  * run ends, and so stopping it takes its children too), then waits until its port accepts connections
  * and, when the definition has one, its ready line has appeared.
  */
+/** util-linux `setpriv`: sets PR_SET_PDEATHSIG, then execs the target (same pid), so it cannot outlive wsbench. */
+const PDEATHSIG_WRAPPER = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => existsSync(candidate)) : undefined;
+
+/** The command as it will be run, or undefined when there is no such executable (PATH searched for a bare name). */
+export function findExecutable(command: string, cwd: string | undefined, searchPath: string | undefined): string | undefined {
+  const runnable = (candidate: string): boolean => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return statSync(candidate).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) {
+    const resolved = path.resolve(cwd ?? process.cwd(), command);
+    return runnable(resolved) ? resolved : undefined;
+  }
+  for (const dir of (searchPath ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const candidate = path.join(dir, command);
+    if (runnable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 export async function startTarget(options: StartTargetOptions): Promise<RunningTarget> {
   const { definition } = options;
   const knobArgs = knobArguments(definition, options.knobs);
@@ -69,7 +96,13 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
 
   let stopping = false;
   let exitedAlready = false;
-  const subprocess: ResultPromise = execa(command, args, {
+  const executable = findExecutable(command, definition.cwd, definition.env?.PATH ?? process.env.PATH);
+  if (executable === undefined) {
+    throw new UsageError('TARGET_COMMAND_NOT_FOUND', `Target ${definition.name}: the command ${JSON.stringify(command)} was not found${command.includes('/') ? '' : ' on PATH'}. Check \`start.command\` of target ${definition.name} in your wsbench config (an absolute path, or a program on PATH)`);
+  }
+  // Dies with wsbench even on SIGKILL (no exit hook runs then): the kernel sends it SIGKILL when we go.
+  const [file, fileArgs] = PDEATHSIG_WRAPPER === undefined ? [command, args] : [PDEATHSIG_WRAPPER, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  const subprocess: ResultPromise = execa(file, fileArgs, {
     cwd: definition.cwd,
     env: definition.env,
     detached: true,
