@@ -1,5 +1,8 @@
 import type { LatencySummaryMs, ResultHeader } from '../run/run-result.js';
 
+/** The version of the limit result's schema; fields may be added, never renamed or removed without bumping it. */
+export const LIMIT_SCHEMA_VERSION = 1;
+
 /** One probe of a limit search: a fixed offered rate held on every connection. */
 export interface LimitProbe {
   index: number;

@@ -1,24 +1,23 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfrastructureError, UsageError, WsbenchError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import type { WsbenchError } from '../errors.js';
 import type { PhaseSummary } from '../driver/load-driver.js';
+import { formatBytes, formatMs } from '../format-numbers.js';
 import { summarizeLatencyMs } from '../metrics/latency-histogram.js';
-import { describeEnvironment } from '../metrics/environment.js';
 import { summarizeServerSamples } from '../metrics/server-sampler.js';
-import { readGitInfo } from '../run/git-info.js';
 import { saturationReasons } from '../run/generator-health.js';
-import { RESULT_SCHEMA_VERSION } from '../run/run-result.js';
+import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
+import { endStatus } from '../run/result-header.js';
+import { TargetDiedError } from '../run/target-died-error.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
 import type { TargetSpec } from '../targets/target-spec.js';
-import { TOOL_NAME, TOOL_VERSION } from '../tool-info.js';
-import { CapacitySession, TargetDiedError, watchdog } from './capacity-session.js';
+import { LIMIT_SCHEMA_VERSION } from './limit-result.js';
 import type { LimitProbe, LimitResult } from './limit-result.js';
 import { DEFAULT_MAX_PROBES, searchMaxRate } from './limit-search.js';
 import type { ProbeVerdict } from './limit-search.js';
 import type { RampContext } from './ramp.js';
-import { STEP_WATCHDOG_SLACK_MS } from './ramp.js';
 import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
-import { formatBytes, formatMs } from '../format-numbers.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -38,6 +37,8 @@ export interface LimitOptions {
   startRatePerConnection?: number;
   workers?: number;
   messageTimeoutMs?: number;
+  /** Quiet time between probes. @default PROBE_SETTLE_MS */
+  settleMs?: number;
 }
 
 export interface LimitOutcome {
@@ -63,9 +64,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   if (options.url === undefined && options.target === undefined) throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
 
   emit({ type: 'stage', stage: 'preparing', detail: `limit search at ${options.connections} connections` });
-  const session = new CapacitySession({ target: options.target, url: options.url, workers: options.workers, maxConnections: options.connections, definition: context.definition, signal: context.signal, emit });
-  const startedAt = new Date().toISOString();
-  const [git, env] = [await readGitInfo(), describeEnvironment(TOOL_VERSION)];
+  const session = new MeasurementSession({ target: options.target, url: options.url, workers: options.workers, maxConnections: options.connections, definition: context.definition, signal: context.signal, emit, deps: context.deps });
   const probes: LimitProbe[] = [];
   let established = 0;
   let failure: WsbenchError | undefined;
@@ -74,36 +73,26 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
 
   try {
     await session.start();
-    const driver = session.driver!;
-    driver.on('second', (second) => emit({ type: 'second', second, durationMs: holdMs }));
-    emit({ type: 'stage', stage: 'opening', detail: `${options.connections} connections` });
-    const opened = await Promise.race([driver.open(options.connections), session.broken]);
-    emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
-    established = opened.established;
-    if (established === 0) {
-      throw new InfrastructureError('NO_CONNECTIONS', `None of ${opened.attempted} connections to ${session.url} could be opened`, { logTail: session.target?.logTail.last(20) ?? [] });
-    }
+    await session.openConnections(options.connections);
+    established = session.established;
 
     const probe = async (ratePerConnection: number, index: number): Promise<ProbeVerdict> => {
       session.throwIfInterrupted();
-      if (index > 0) await Promise.race([sleep(PROBE_SETTLE_MS), session.broken]);
+      if (index > 0) await Promise.race([sleep(options.settleMs ?? PROBE_SETTLE_MS), session.broken]);
       emit({ type: 'limit-probe', index, maxProbes, ratePerConnection, connections: established });
-      const fromMs = session.elapsedMs() + warmupMs;
-      const phaseRun = driver.runPhase({ ratePerConnection, messageBytes: options.messageBytes, durationMs: holdMs, warmupMs, ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }) });
-      const guard = watchdog(holdMs + (options.messageTimeoutMs ?? 5_000) + STEP_WATCHDOG_SLACK_MS, `Probe ${index + 1}`);
-      let phase: PhaseSummary | undefined;
-      try {
-        phase = await Promise.race([phaseRun, session.broken, guard.promise]);
-      } catch (error) {
-        if (!(error instanceof TargetDiedError)) throw error;
-        died = error;
-        phase = await phaseRun.catch(() => undefined);
-      } finally {
-        guard.cancel();
-      }
+      const measured = await session.runPhase({
+        label: `Probe ${index + 1}`,
+        ratePerConnection,
+        messageBytes: options.messageBytes,
+        durationMs: holdMs,
+        warmupMs,
+        ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
+      });
+      if (measured.stoppedBy instanceof TargetDiedError) died = measured.stoppedBy;
+      else if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
       await session.sampleNow();
-      const samples = (session.sampler?.samples ?? []).filter((sample) => sample.elapsedMs > fromMs);
-      const result = judgeProbe({ index, ratePerConnection, phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
+      const samples = session.samplesSince(measured.windowFromMs);
+      const result = judgeProbe({ index, ratePerConnection, phase: measured.phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
       if (session.interrupted) {
         // Cut short by Ctrl-C: kept as measured, neither a pass nor a fail.
         result.partial = true;
@@ -117,10 +106,9 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
     };
     search = await searchMaxRate({ startRate, maxProbes }, probe);
   } catch (error) {
-    failure = error instanceof WsbenchError ? error : new InfrastructureError('UNEXPECTED', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  } finally {
-    await session.close();
+    failure = asWsbenchError(error);
   }
+  await session.close();
 
   // Interrupted, the search never returned: the probes that finished still say which rates held.
   const maxRate = search?.maxRate ?? highestPassing(probes);
@@ -129,15 +117,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const limitedBy: LimitResult['limitedBy'] = died !== undefined ? 'server-died' : failing === undefined ? (search === undefined ? null : 'probe-budget') : failing.generator.saturated ? 'generator' : 'server';
   const maxMessagesPerSec = best?.achievedPerSec ?? null;
   const result: LimitResult = {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    kind: 'limit',
-    status: session.interrupted ? 'interrupted' : failure !== undefined ? 'errored' : 'completed',
-    ...(failure === undefined ? {} : { error: { code: failure.code, message: failure.message, ...(failure instanceof InfrastructureError && failure.logTail.length > 0 ? { logTail: [...failure.logTail] } : {}) } }),
-    tool: { name: TOOL_NAME, version: TOOL_VERSION },
-    startedAt,
-    env,
-    git,
-    target: { spec: options.target?.text ?? options.url ?? '', url: session.url, command: session.target?.commandLine ?? null, pid: session.target?.pid ?? null },
+    ...session.header({ kind: 'limit', schemaVersion: LIMIT_SCHEMA_VERSION, status: endStatus(session.interrupted, failure), failure }),
     search: { connections: options.connections, messageBytes: options.messageBytes, sloP99Ms, minAchievedRatio, maxProbes, holdMs, startRatePerConnection: startRate },
     established,
     probes,

@@ -1,6 +1,9 @@
 import type { StopCriteriaOptions, StopCriterion } from './stop-criteria-options.js';
 import type { LatencySummaryMs, ResultHeader, TimelinePoint } from '../run/run-result.js';
 
+/** The version of the ramp result's schema; fields may be added, never renamed or removed without bumping it. */
+export const RAMP_SCHEMA_VERSION = 1;
+
 /** One step of a connection ramp: the load held at this connection count, and what it cost. */
 export interface RampStep {
   index: number;

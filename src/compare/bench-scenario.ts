@@ -1,9 +1,11 @@
 import { InterruptedError, WsbenchError } from '../errors.js';
+import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
-import { describeEnvironment } from '../metrics/environment.js';
+import { DEFAULT_SESSION_DEPS } from '../run/session-deps.js';
+import type { SessionDeps } from '../run/session-deps.js';
 import type { PlannedScenario } from '../scenario/matrix.js';
 import { resolveRunOptions } from '../scenario/run-options.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
@@ -14,7 +16,7 @@ import { TOOL_VERSION } from '../tool-info.js';
 import { findBaseline } from './baseline-store.js';
 import type { Baseline } from './baseline-store.js';
 import type { Verdict } from './comparison.js';
-import { DEFAULT_PAIRS, runComparison } from './run-comparison.js';
+import { DEFAULT_PAIRS, runComparison, trialContext } from './run-comparison.js';
 import type { TrialEvent } from './run-comparison.js';
 import { summarizeTrial } from './trial-summary.js';
 import type { TrialSummary } from './trial-summary.js';
@@ -58,6 +60,8 @@ export interface BenchScenarioContext {
   signal?: AbortSignal;
   onTrial?: (event: TrialEvent) => void;
   onEvent?: RunListener;
+  /** Replacements for the target starter and the driver factory (tests). */
+  deps?: Partial<SessionDeps>;
 }
 
 /** One scenario of the matrix, measured and judged against its baseline. */
@@ -67,7 +71,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
   const spec = parseTargetSpec(planned.target);
   const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
   const pairs = context.pairs ?? planned.pairs ?? DEFAULT_PAIRS;
-  const passthrough = { ...(context.signal === undefined ? {} : { signal: context.signal }), ...(context.onEvent === undefined ? {} : { onEvent: context.onEvent }) };
+  const passthrough = trialContext(context);
 
   if (context.mode.kind === 'ref') return abComparison(planned, options, spec, context.mode.ref, pairs, context, passthrough);
 
@@ -78,7 +82,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
           target: planned.target,
           scenario: planned.name,
           load: options,
-          fingerprint: describeEnvironment(TOOL_VERSION).fingerprint,
+          fingerprint: (context.deps?.describeEnvironment ?? DEFAULT_SESSION_DEPS.describeEnvironment)(TOOL_VERSION).fingerprint,
         })
       : ({ status: 'missing', reason: 'no baseline asked for' } as const);
   if (lookup.status === 'found') {
@@ -109,7 +113,7 @@ async function abComparison(
   ref: string,
   pairs: number,
   context: BenchScenarioContext,
-  passthrough: { signal?: AbortSignal; onEvent?: RunListener },
+  passthrough: ReturnType<typeof trialContext>,
 ): Promise<BenchOutcome> {
   const baseSpec = parseTargetSpec(`${spec.name}@${ref}${planned.target.slice(spec.name.length)}`);
   const [a, b] = await Promise.all([resolveTargetAtRevision(baseSpec, context.targets), resolveTargetAtRevision(spec, context.targets)]);
@@ -146,7 +150,7 @@ async function storedComparison(
   let failure: WsbenchError | undefined;
   for (let k = 0; k < count; k++) {
     context.onTrial?.({ type: 'trial-start', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1 });
-    const outcome = await runScenario({ ...options, target: spec }, { definition, ...(context.signal === undefined ? {} : { signal: context.signal }), ...(context.onEvent === undefined ? {} : { onEvent: context.onEvent }) });
+    const outcome = await runScenario({ ...options, target: spec }, { definition, ...trialContext(context) });
     trials.push({ arm: 'b', index: 2 * k + 1, result: outcome.result });
     summaries.push(summarizeTrial(outcome.result, 'b', 2 * k + 1));
     context.onTrial?.({ type: 'trial-end', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1, result: outcome.result });
@@ -159,7 +163,7 @@ async function storedComparison(
     { scenario: planned.name, arms: { a: { spec: `${planned.target}@${baseline.commit.slice(0, 12)} (recorded ${baseline.recordedAt.slice(0, 10)})` }, b: { spec: planned.target } }, trials: summaries },
     { stages: 1, tolerancePercent: planned.gates },
   );
-  return judged(planned, { kind: 'compare', schemaVersion: 1, comparison, trials }, failure, `against the baseline in ${file}`);
+  return judged(planned, { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials }, failure, `against the baseline in ${file}`);
 }
 
 function judged(planned: PlannedScenario, report: ComparisonReport, failure: WsbenchError | undefined, against: string): BenchOutcome {

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
+import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
+import type { RunScenarioContext } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
+import type { SessionDeps } from '../run/session-deps.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -49,6 +52,8 @@ export interface RunComparisonOptions {
   signal?: AbortSignal;
   onTrial?: (event: TrialEvent) => void;
   onEvent?: RunListener;
+  /** Replacements for the target starter and the driver factory (tests). */
+  deps?: Partial<SessionDeps>;
 }
 
 export interface ComparisonOutcome {
@@ -78,7 +83,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
       const startedMs = performance.now();
       const { result, failure } = await runScenario(
         { ...options.scenario, target: side.spec, url: undefined },
-        { definition: side.definition, ...(options.signal === undefined ? {} : { signal: options.signal }), ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }) },
+        { definition: side.definition, ...trialContext(options) },
       );
       trialWallMs.push(performance.now() - startedMs);
       trials.push({ arm, index, result });
@@ -108,7 +113,16 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
       comparison = compareTrials(input(), { ...compareOptions, stage: 2 });
     }
   }
-  return { report: { kind: 'compare', schemaVersion: 1, comparison, trials }, failure };
+  return { report: { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials }, failure };
+}
+
+/** What every trial of a comparison passes on to its run: Ctrl-C, the progress listener, the test seams. */
+export function trialContext(options: { signal?: AbortSignal | undefined; onEvent?: RunListener | undefined; deps?: Partial<SessionDeps> | undefined }): Omit<RunScenarioContext, 'definition'> {
+  return {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    ...(options.deps === undefined ? {} : { deps: options.deps }),
+  };
 }
 
 function mean(values: number[]): number {

@@ -1,8 +1,13 @@
 import { simpleGit } from 'simple-git';
-import type { RunResult } from './run-result.js';
+
+export interface GitInfo {
+  commit: string | null;
+  ref: string | null;
+  dirty: boolean | null;
+}
 
 /** Commit, branch or tag, and dirtiness of the repository at `dir`; nulls outside a git repository. */
-export async function readGitInfo(dir: string = process.cwd()): Promise<RunResult['git']> {
+export async function readGitInfo(dir: string = process.cwd()): Promise<GitInfo> {
   try {
     const git = simpleGit({ baseDir: dir });
     if (!(await git.checkIsRepo())) return { commit: null, ref: null, dirty: null };

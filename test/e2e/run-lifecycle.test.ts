@@ -18,7 +18,7 @@ describe('wsbench run when things go wrong', () => {
     process.kill(Number(pid), 'SIGKILL');
     const result = await cli;
     expect(result.exitCode).toBe(3);
-    expect(result.all).toMatch(/The target \(pid \d+\) exited during the run \(killed by SIGKILL\)/);
+    expect(result.all).toMatch(/The target \(pid \d+\) exited during the run \(killed by SIGKILL \(likely the OOM killer\)\)/);
     expect(result.all).toMatch(/last lines of output:\n(\s+\| .*\n)*\s+\| wsbench-fixture ready/);
     const written = readJson<RunResult>(json);
     expect(written.status).toBe('errored');

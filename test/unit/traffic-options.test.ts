@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseHeader, parseSubprotocol, resolveHandshake } from '../../src/scenario/traffic-options.js';
 import { diffTcpCounters, parseTcpCounters } from '../../src/metrics/tcp-counters.js';
 import { parseConfig } from '../../src/scenario/config-schema.js';
-import { abnormalClosures } from '../../src/run/run-scenario.js';
+import { abnormalClosures } from '../../src/run/build-run-result.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-traffic-'));
 

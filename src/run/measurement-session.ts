@@ -1,0 +1,357 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import type { HandshakeOptions } from '../driver/handshake-options.js';
+import { WorkerLostError } from '../driver/load-driver.js';
+import type { OpenSummary, PhaseOptions, PhaseSummary } from '../driver/load-driver.js';
+import type { EnvironmentInfo } from '../metrics/environment.js';
+import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-meter.js';
+import type { ServerCostReport } from '../metrics/server-cost.js';
+import type { ServerSampler } from '../metrics/server-sampler.js';
+import type { ServerSample } from '../metrics/server-sample.js';
+import { diffTcpCounters, readTcpCounters } from '../metrics/tcp-counters.js';
+import type { TcpCounters } from '../metrics/tcp-counters.js';
+import { planLoad } from '../plan/preflight.js';
+import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
+import { LOG_TAIL_LINES } from '../targets/target-process.js';
+import type { RunningTarget } from '../targets/target-process.js';
+import type { TargetDefinition } from '../targets/target-definition.js';
+import type { TargetSpec } from '../targets/target-spec.js';
+import { TOOL_VERSION } from '../tool-info.js';
+import type { GitInfo } from './git-info.js';
+import { buildResultHeader } from './result-header.js';
+import type { HeaderRequest } from './result-header.js';
+import type { RunListener } from './run-events.js';
+import type { ResultHeader, TimelinePoint } from './run-result.js';
+import { DEFAULT_SESSION_DEPS } from './session-deps.js';
+import type { SessionDeps, SessionDriver } from './session-deps.js';
+import { TargetDiedError } from './target-died-error.js';
+import { watchdog } from './watchdog.js';
+
+/** Opening may take this long per 1K connections (bounded handshakes), and never less than the minimum. */
+export const OPEN_WATCHDOG_MS_PER_1K = 5_000;
+export const OPEN_WATCHDOG_MIN_MS = 60_000;
+/** Slack on top of a phase's duration and message timeout before it counts as stuck. */
+export const PHASE_WATCHDOG_SLACK_MS = 30_000;
+/** How long to wait for the exit of a target seen dead just as a phase ended, so it counts for that phase. */
+const LATE_DEATH_GRACE_MS = 100;
+
+export interface SessionOptions {
+  target: TargetSpec | undefined;
+  url: string | undefined;
+  workers: number | undefined;
+  /** The most connections the session will open (the plan is made for these). */
+  maxConnections: number;
+  /** The target's definition, when the session starts one (absent with `--url`). */
+  definition: TargetDefinition | undefined;
+  signal?: AbortSignal | undefined;
+  emit: RunListener;
+  /** Bind these source addresses; default: 127.0.0.2, … for a loopback target, else the kernel's choice. */
+  sourceAddresses?: readonly string[] | undefined;
+  /** Skip this many loopback source addresses (shards sharing one machine use disjoint ones). */
+  sourceAddressOffset?: number | undefined;
+  /** Headers, subprotocol, TLS and compression of every connection's upgrade. @default DEFAULT_HANDSHAKE */
+  handshake?: HandshakeOptions | undefined;
+  /** Replacements for the target starter, the driver factory, the machine's limits (tests). */
+  deps?: Partial<SessionDeps> | undefined;
+}
+
+export interface PhaseRequest extends PhaseOptions {
+  /** Names the phase in the watchdog's error: "Step 3 (3000 connections)". */
+  label: string;
+  /** For the `loading` stage event. */
+  detail?: string;
+  /** Tell the driver to stop after this long (the driver fell behind its schedule); `overran` says it did. */
+  overrunAfterMs?: number;
+}
+
+export interface MeasuredPhase {
+  /** What the driver measured, also when the phase was cut short; undefined when it reported nothing. */
+  phase: PhaseSummary | undefined;
+  /** Why the phase ended early: the target died (`TargetDiedError`), Ctrl-C, a watchdog. */
+  stoppedBy: WsbenchError | undefined;
+  /** The driver was stopped for overrunning `overrunAfterMs`. */
+  overran: boolean;
+  /** Start of the measured window (after warm-up) on the session clock, for picking server samples. */
+  windowFromMs: number;
+}
+
+/**
+ * One measurement session: the lifecycle every command shares (run, ramp, limit, compare trials, and what
+ * comes next: patterns, shards). It plans the load for the machine, starts the target and its sampler,
+ * watches it for a crash, runs one driver whose connections stay open across phases, stitches the
+ * per-second timeline, and builds the result header. `close()` stops all of it, is safe at any point,
+ * and is idempotent, so a failure half-way through `start()` leaves no process behind.
+ */
+export class MeasurementSession {
+  readonly plan: LoadPlan;
+  readonly limits: MachineLimits;
+  readonly startedAt = new Date().toISOString();
+  readonly env: EnvironmentInfo;
+  git: GitInfo = { commit: null, ref: null, dirty: null };
+  target: RunningTarget | undefined;
+  sampler: ServerSampler | undefined;
+  /** Server cost (CPU per message, memory per connection, Go allocations) of the target wsbench started. */
+  costMeter: ServerCostMeter | undefined;
+  url: string;
+  /** Each worker's source addresses, as bound (from the load plan). */
+  readonly sourceAddressesByWorker: string[][];
+  /** Every second of load so far, across phases, each with the server sample nearest in time. */
+  readonly timeline: TimelinePoint[] = [];
+  /** Connections established so far (all phases). */
+  established = 0;
+  /** What the last `openConnections` reported, also when it then failed for want of any connection. */
+  lastOpened: OpenSummary | undefined;
+  /** Kernel TCP counters over the session, from before opening to before the target stops (after `close()`). */
+  tcp: TcpCounters | null = null;
+  private tcpBefore: TcpCounters | null = null;
+  /** Rejects when the target dies by itself or the run is interrupted; never resolves. */
+  readonly broken: Promise<never>;
+  private rejectBroken: (error: Error) => void = () => {};
+  private readonly deps: SessionDeps;
+  private readonly options: SessionOptions;
+  private driverInstance: SessionDriver | undefined;
+  private zeroMs = performance.now();
+  private phaseDurationMs = 0;
+  private closed = false;
+  private closing: Promise<ServerSample[]> | undefined;
+
+  /** Plans the load (a UsageError when the machine cannot run it), before any process starts. */
+  constructor(options: SessionOptions) {
+    this.options = options;
+    this.deps = { ...DEFAULT_SESSION_DEPS, ...options.deps };
+    this.url = options.url ?? '';
+    this.limits = this.deps.readMachineLimits();
+    this.plan = planSession(options, this.limits);
+    this.sourceAddressesByWorker = this.plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address));
+    this.env = this.deps.describeEnvironment(TOOL_VERSION);
+    this.broken = new Promise<never>((_, reject) => (this.rejectBroken = reject));
+    this.broken.catch(() => {});
+    options.signal?.addEventListener('abort', this.onAbort);
+  }
+
+  get interrupted(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  /** The driver; only after `start()`. */
+  get driver(): SessionDriver {
+    if (this.driverInstance === undefined) throw new Error('MeasurementSession.driver used before start()');
+    return this.driverInstance;
+  }
+
+  /** Reads git, starts the target (when there is a definition) and its sampler, then the driver's workers. */
+  async start(): Promise<void> {
+    const { definition, emit } = this.options;
+    this.git = await this.deps.readGitInfo();
+    if (definition !== undefined) {
+      emit({ type: 'stage', stage: 'starting-target', detail: this.options.target?.text ?? definition.name });
+      const target = await this.deps.startTarget({ definition, knobs: this.options.target?.knobs ?? {} });
+      this.target = target;
+      this.url = target.url;
+      emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
+      this.watchForDeath(target);
+      this.zeroMs = performance.now();
+      this.sampler = this.deps.createSampler({ rootPid: target.pid, timeZeroMs: this.zeroMs, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
+      this.sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
+      this.sampler.start();
+      this.costMeter = this.deps.createCostMeter({
+        pid: target.pid,
+        ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }),
+        // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
+        metricsCoverTree: (definition.processCount?.(this.options.target?.knobs ?? {}) ?? 1) <= 1,
+      });
+      this.costMeter.beforeOpen();
+    }
+    this.throwIfInterrupted();
+    const driver = this.deps.createDriver({
+      url: this.url,
+      workers: this.plan.workers.length,
+      localAddressesByWorker: this.sourceAddressesByWorker,
+      ...(this.options.handshake === undefined ? {} : { handshake: this.options.handshake }),
+    });
+    this.driverInstance = driver;
+    driver.on('opening', (progress) => emit({ type: 'opening', progress }));
+    driver.on('phase', (window) => {
+      this.costMeter?.scheduleWindow(window.measureFromMs, window.endMs);
+      this.sampler?.quietBetween(window.startMs, window.endMs);
+    });
+    driver.on('second', (second) => {
+      // The server sample nearest in time: the sampler and the driver tick once a second each.
+      const server = this.sampler?.samples.at(-1);
+      const { phaseId: _phaseId, ...point } = second;
+      this.timeline.push({ ...point, ...(server === undefined ? {} : { server }) });
+      emit({ type: 'second', second, durationMs: this.phaseDurationMs });
+    });
+    this.tcpBefore = this.deps.readTcpCounters();
+  }
+
+  /** Opens `count` more connections (earlier ones stay open); fails when none at all is open afterwards. */
+  async openConnections(count: number, detail = `${count} connections`): Promise<OpenSummary> {
+    const { emit } = this.options;
+    this.lastOpened = undefined;
+    emit({ type: 'stage', stage: 'opening', detail });
+    const guard = watchdog(Math.max(OPEN_WATCHDOG_MIN_MS, (count / 1000) * OPEN_WATCHDOG_MS_PER_1K), `Opening ${count} connections`);
+    let opened: OpenSummary;
+    try {
+      opened = await Promise.race([this.driver.open(count), this.broken, guard.promise]);
+    } finally {
+      guard.cancel();
+    }
+    this.lastOpened = opened;
+    this.costMeter?.afterOpen();
+    emit({ type: 'opened', established: opened.established, failed: opened.failed, openMs: opened.openMs });
+    this.established += opened.established;
+    if (this.established === 0) {
+      throw new InfrastructureError('NO_CONNECTIONS', `None of ${opened.attempted} connections to ${this.url} could be opened (${formatCodes(opened.errorsByCode)})`, {
+        logTail: this.target?.logTail.last(LOG_TAIL_LINES) ?? [],
+      });
+    }
+    return opened;
+  }
+
+  /**
+   * One phase of paced load on every open connection. Never throws for the ways a phase ends early (the
+   * target died, Ctrl-C, a watchdog): it keeps what the workers measured until then and says why in `stoppedBy`.
+   */
+  async runPhase(request: PhaseRequest): Promise<MeasuredPhase> {
+    const { label, detail, overrunAfterMs, ...phaseOptions } = request;
+    if (this.interrupted) return { phase: undefined, stoppedBy: interruptedError(), overran: false, windowFromMs: this.elapsedMs() };
+    this.options.emit({ type: 'stage', stage: 'loading', ...(detail === undefined ? {} : { detail }) });
+    this.phaseDurationMs = phaseOptions.durationMs;
+    const windowFromMs = this.elapsedMs() + phaseOptions.warmupMs;
+    const driver = this.driver;
+    const phaseRun = driver.runPhase(phaseOptions);
+    let overran = false;
+    const overrun = overrunAfterMs === undefined ? undefined : setTimeout(() => ((overran = true), driver.interrupt()), overrunAfterMs);
+    const stuckAfterMs = (overrunAfterMs ?? phaseOptions.durationMs + (phaseOptions.messageTimeoutMs ?? 5_000)) + PHASE_WATCHDOG_SLACK_MS;
+    const guard = watchdog(stuckAfterMs, label);
+    let phase: PhaseSummary | undefined;
+    let stoppedBy: WsbenchError | undefined;
+    try {
+      phase = await Promise.race([phaseRun, this.broken, guard.promise]);
+      // A target that died in the last moments of the phase still died during it.
+      if (this.target?.hasExited === true) await Promise.race([this.broken, sleep(LATE_DEATH_GRACE_MS)]);
+    } catch (error) {
+      stoppedBy = asWsbenchError(error);
+      // The workers were told to stop: keep what they measured (unless they are stuck too).
+      // A worker that died still leaves the survivors' measurements (WorkerLostError.partial).
+      phase ??= await Promise.race([phaseRun.catch((lost: unknown) => (lost instanceof WorkerLostError ? lost.partial : undefined)), guard.promise.catch(() => undefined)]);
+    } finally {
+      clearTimeout(overrun);
+      guard.cancel();
+    }
+    return { phase, stoppedBy, overran, windowFromMs };
+  }
+
+  /** `work`, or the reason the session broke first (the target died, Ctrl-C): for waits between phases (a start barrier). */
+  race<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.broken]);
+  }
+
+  /** Milliseconds since the session's time zero (the sampler's `elapsedMs` clock). */
+  elapsedMs(): number {
+    return performance.now() - this.zeroMs;
+  }
+
+  /** Server samples taken after `fromMs` on the session clock. */
+  samplesSince(fromMs: number): ServerSample[] {
+    return (this.sampler?.samples ?? []).filter((sample) => sample.elapsedMs > fromMs);
+  }
+
+  /** A fresh server sample now (RSS after a step), or undefined when the target is gone. */
+  async sampleNow(): Promise<ServerSample | undefined> {
+    if (this.sampler === undefined || this.target?.hasExited === true) return undefined;
+    return this.sampler.sampleNow().catch(() => undefined);
+  }
+
+  throwIfInterrupted(): void {
+    if (this.interrupted) throw interruptedError();
+  }
+
+  /** The result header every result file starts with, built from what this session knows. */
+  header<Kind extends string>(request: HeaderRequest<Kind>): ResultHeader<Kind> {
+    return buildResultHeader(request, {
+      startedAt: this.startedAt,
+      env: this.env,
+      git: this.git,
+      target: { spec: this.options.target?.text ?? this.options.url ?? '', url: this.url, command: this.target?.commandLine ?? null, pid: this.target?.pid ?? null },
+    });
+  }
+
+  /** The server's cost over the last phase's measured window (after `close()`); undefined without a started target. */
+  serverCost(figures: WindowFigures): ServerCostReport | undefined {
+    return this.costMeter?.summarize(figures);
+  }
+
+  /** Stops the sampler, the target and the workers; returns every server sample taken. */
+  close(): Promise<ServerSample[]> {
+    this.closing ??= this.stopEverything();
+    return this.closing;
+  }
+
+  private async stopEverything(): Promise<ServerSample[]> {
+    this.closed = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.options.emit({ type: 'stage', stage: 'stopping' });
+    const samples = this.sampler?.stop() ?? [];
+    await this.costMeter?.finish();
+    // Read before the target stops: its closing sockets would add resets that are not the measurement's.
+    if (this.tcpBefore !== null) this.tcp = diffTcpCounters(this.tcpBefore, this.deps.readTcpCounters());
+    await this.target?.stop();
+    await this.driverInstance?.close();
+    return samples;
+  }
+
+  private watchForDeath(target: RunningTarget): void {
+    void target.exited.then((exit) => {
+      if (exit.stoppedByUs || this.closed) return;
+      this.driverInstance?.interrupt();
+      this.rejectBroken(new TargetDiedError(target, exit));
+    });
+  }
+
+  private readonly onAbort = (): void => {
+    this.driverInstance?.interrupt();
+    this.rejectBroken(interruptedError());
+  };
+}
+
+function planSession(options: SessionOptions, limits: MachineLimits): LoadPlan {
+  const targetProcs = options.definition?.processCount?.(options.target?.knobs ?? {});
+  const plan = planLoad(
+    {
+      connections: options.maxConnections,
+      targetIsFixture: options.definition?.processCount !== undefined,
+      ...(targetProcs === undefined ? {} : { targetProcs }),
+      ...(options.workers === undefined ? {} : { workersRequested: options.workers }),
+      sourceAddresses: options.sourceAddresses ?? (isLoopbackUrl(options.url) ? 'loopback' : 'kernel'),
+      sourceAddressOffset: options.sourceAddressOffset ?? 0,
+    },
+    limits,
+  );
+  if (plan.errors.length > 0) throw new UsageError('IMPOSSIBLE_PLAN', `This machine cannot run ${options.maxConnections} connections as asked:\n  - ${plan.errors.join('\n  - ')}`);
+  for (const warning of plan.warnings) options.emit({ type: 'warning', message: warning });
+  return plan;
+}
+
+/** A target on this machine (or started by us) is reached from 127.0.0.x; any other host only by its route. */
+function isLoopbackUrl(url: string | undefined): boolean {
+  if (url === undefined) return true;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function interruptedError(): InterruptedError {
+  return new InterruptedError('INTERRUPTED', 'Interrupted; the measurements taken so far are in the result');
+}
+
+/** Anything thrown, as a WsbenchError (an unexpected one is an infrastructure failure, cause kept). */
+export function asWsbenchError(error: unknown): WsbenchError {
+  return error instanceof WsbenchError ? error : new InfrastructureError('UNEXPECTED', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+function formatCodes(errorsByCode: Record<string, number>): string {
+  const entries = Object.entries(errorsByCode);
+  return entries.length === 0 ? 'no error codes' : entries.map(([code, count]) => `${code} ×${count}`).join(', ');
+}

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeBaseline } from '../../src/compare/baseline-store.js';
+import { benchScenario } from '../../src/compare/bench-scenario.js';
+import { summarizeTrial } from '../../src/compare/trial-summary.js';
+import { runScenario } from '../../src/run/run-scenario.js';
+import type { PlannedScenario } from '../../src/scenario/matrix.js';
+import { resolveRunOptions } from '../../src/scenario/run-options.js';
+import { FAKE_ENV, fakeWorld } from '../support/fake-session.js';
+import { FAKE_SPEC, fakeDefinition, steadyServer } from '../support/fake-targets.js';
+
+const load = { connections: 50, ratePerConnection: 10, messageBytes: 64, durationMs: 3000, warmupMs: 1000 };
+const planned: PlannedScenario = {
+  name: 'fake-50c',
+  target: 'fake',
+  options: load,
+  gates: {},
+  errorBudget: 0.01,
+  tags: [],
+  description: undefined,
+  pairs: 3,
+  scaling: undefined,
+  offeredMessagesPerSec: 500,
+  offeredBytesPerSec: 32_000,
+  estimatedTrialMs: 5000,
+  warnings: [],
+};
+const targets = { fake: fakeDefinition() };
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** Records a baseline of `pairs` trials measured on `server` (through the real run, on the fake world). */
+async function recordBaseline(server: ReturnType<typeof steadyServer>, pairs: number): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'wsbench-baselines-'));
+  dirs.push(dir);
+  const world = fakeWorld(server);
+  const trials = [];
+  for (let k = 0; k < pairs; k++) {
+    const { result } = await runScenario(resolveRunOptions({ ...load, target: FAKE_SPEC, scenarioName: planned.name }), { definition: targets.fake, deps: world.deps });
+    trials.push({ summary: summarizeTrial(result, 'a', 2 * k), histogram: result.histogram });
+  }
+  writeBaseline(dir, { schemaVersion: 1, kind: 'baseline', target: 'fake', scenario: planned.name, load, commit: 'c0ffee0000000000', tag: null, recordedAt: '2026-12-01T00:00:00Z', env: FAKE_ENV, tool: { name: 'wsbench', version: 'test' }, trials });
+  return dir;
+}
+
+describe('benchScenario (decisions, on a modelled server)', () => {
+  it('skips a scenario this machine cannot run, saying why, without starting anything', async () => {
+    const world = fakeWorld(steadyServer(1, 2, 0, 1));
+    const outcome = await benchScenario({ ...planned, skipReason: 'needs 4 cores' }, { targets, mode: { kind: 'none' }, deps: world.deps });
+    expect(outcome).toMatchObject({ verdict: 'SKIPPED', message: 'skipped: needs 4 cores' });
+    expect(world.started).toHaveLength(0);
+  });
+
+  it('measures once and reports NO BASELINE when none is asked for, with the error budget judged', async () => {
+    const world = fakeWorld(steadyServer(1, 2, 0, 1));
+    const outcome = await benchScenario(planned, { targets, mode: { kind: 'none' }, deps: world.deps });
+    expect(outcome.verdict).toBe('NO BASELINE');
+    expect(outcome.run?.status).toBe('completed');
+    expect(outcome.errorBudgetHeld).toBe(true);
+    expect(world.started).toHaveLength(1);
+  });
+
+  it('judges fresh head trials against a recorded baseline of the same load and environment', async () => {
+    const dir = await recordBaseline(steadyServer(1, 2, 0.02, 11), 3);
+    const slower = fakeWorld(steadyServer(2, 4, 0.02, 12));
+    const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: slower.deps });
+    expect(outcome.verdict).toBe('FAIL');
+    expect(outcome.message).toContain(`against the baseline in ${dir}`);
+    expect(outcome.comparison?.trials.map((trial) => trial.index)).toEqual([1, 3, 5]);
+    expect(slower.started).toHaveLength(3);
+  });
+
+  it('treats a baseline from another environment as none', async () => {
+    const dir = await recordBaseline(steadyServer(1, 2, 0.02, 11), 3);
+    const world = fakeWorld(steadyServer(1, 2, 0.02, 13));
+    const elsewhere = { ...world.deps, describeEnvironment: () => ({ ...FAKE_ENV, fingerprint: 'other-machine' }) };
+    const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: elsewhere });
+    expect(outcome.verdict).toBe('NO BASELINE');
+    expect(outcome.message).toMatch(/recorded on another environment/);
+  });
+});
