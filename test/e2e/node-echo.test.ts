@@ -282,6 +282,33 @@ describe('node-echo fixture', () => {
     expect(performance.now() - startedAt).toBeGreaterThanOrEqual(20 * 5);
   });
 
+  it.each(['single', 'batch'])('--mode broadcast (--write %s) sends every message, with its type, to every other connection', async (write) => {
+    const metricsPort = await freePort();
+    const { port } = await startFixture(['--mode', 'broadcast', '--write', write, '--metrics-addr', `${HOST}:${metricsPort}`]);
+    const [a, b, c] = await Promise.all([connect(port), connect(port), connect(port)]);
+    const atB = nextMessages(b!, 101);
+    const atC = nextMessages(c!, 101);
+    for (let i = 0; i < 100; i++) a!.send(`a${i}`);
+    a!.send(Buffer.from([1, 2, 3]));
+    for (const received of await Promise.all([atB, atC])) {
+      expect(received.slice(0, 100).map((m) => [m.data.toString(), m.isBinary])).toEqual(Array.from({ length: 100 }, (_, i) => [`a${i}`, false]));
+      expect(received[100]).toEqual({ data: Buffer.from([1, 2, 3]), isBinary: true });
+    }
+    // The sender got nothing back: the first thing it receives is what b sends now.
+    const atA = nextMessages(a!, 1);
+    b!.send('from b');
+    expect((await atA)[0]!.data.toString()).toBe('from b');
+    const metrics = await scrapeMetrics(metricsPort);
+    expect(metrics.get('echo_messages_received_total')).toBe(102);
+    expect(metrics.get('echo_messages_sent_total')).toBe(2 * 101 + 2);
+  });
+
+  it('refuses --mode broadcast with --procs 2 (exit 2): each worker would reach only its own connections', async () => {
+    const { code, stderr } = await runToExit(['--mode', 'broadcast', '--procs', '2']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--mode broadcast needs one process');
+  });
+
   it('allocates --inject-alloc-bytes of garbage per message, so V8 collects more often', async () => {
     const gcRunsOver = async (args: string[]): Promise<number> => {
       const metricsPort = await freePort();
