@@ -20,6 +20,9 @@ const sharedKnobs: Record<string, KnobDefinition> = {
   'max-frame': bytesKnob('--max-frame', 'largest frame accepted; bigger ones are refused with close code 1009'),
   // Each process holds up to ~19.8K connections, so 64 carry over a million; more only competes for the cores.
   procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)', { max: MAX_TARGET_PROCS }),
+  'handshake-timeout-ms': countKnob('--handshake-timeout-ms', 'drop a connection whose upgrade is not done this many ms after accept (default 5000)', {
+    max: 600_000,
+  }),
   mode: enumKnob('--mode', ['echo', 'broadcast'], 'echo each message to its sender, or write it to every other open connection'),
   'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true, max: MAX_INJECT_US }),
   'inject-alloc-bytes': bytesKnob('--inject-alloc-bytes', 'heap garbage allocated and written per message (Go: one object of N bytes)', {

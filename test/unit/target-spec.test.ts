@@ -59,6 +59,8 @@ describe('target SPEC', () => {
       expect(() => knobArguments(target, { mode: 'fanout' })).toThrow(/knob mode to be one of echo \| broadcast; got "fanout"/);
       expect(() => knobArguments(target, { mode: 'broadcast', procs: '2' })).toThrow(/mode=broadcast needs one server process, got procs=2/);
       expect(knobArguments(target, { mode: 'echo', procs: '2' })).toEqual(['--mode', 'echo', '--procs', '2']);
+      expect(knobArguments(target, { 'handshake-timeout-ms': '2000' })).toEqual(['--handshake-timeout-ms', '2000']);
+      expect(() => knobArguments(target, { 'handshake-timeout-ms': '0' })).toThrow(/knob handshake-timeout-ms to be a positive integer/);
     }
   });
 });
