@@ -1,91 +1,173 @@
 #!/usr/bin/env node
-// Benchmark of the regression gate itself on this machine: how often an A/A comparison (the same target in
-// both arms) FAILs, and how often injected regressions of 10% throughput and 25% p99 are caught, with the
-// wall time per comparison. A benchmark, not a test: it reports, it asserts nothing.
+// The regression gate, benchmarked on this machine with real servers: how often an A/A comparison (gobwas vs
+// gobwas) FAILs, and how often real regressions of known size are caught: B runs a fixture knob, nothing is
+// scaled. A benchmark, not a test: it reports, it asserts nothing.
 //
-// Method: each comparison runs 2 × PAIRS pairs of real trials, A B B A …, each a fresh gobwas server under
-// the same offered load, both arms the same target. The shipped two-stage procedure is then replayed on
-// them: stage 1 on the first PAIRS pairs; if INCONCLUSIVE, stage 2 on all of them. Regressions are injected
-// into the B trials of the same real data (throughput × 0.9, p99 × 1.25), so detection is measured against
-// this machine's real trial-to-trial noise.
+// Each comparison is the shipped procedure, `runComparison` (A B B A …, a fresh server per trial, real-time
+// priority when allowed, stage 2 only when stage 1 is INCONCLUSIVE), at a load where the gated metrics are
+// stable and trials are short. Cases:
+//   aa         gobwas vs gobwas
+//   cpu5/10/20 gobwas vs gobwas:inject-delay-us=N  (N calibrated to +5/10/20% server CPU per message at this load)
+//   alloc1k    gobwas vs gobwas:inject-alloc-bytes=1024
+//   tail       gobwas vs gobwas:inject-lock-us=N   (N calibrated to raise p99 by ≥ 30%)
+// Resumable and chunked: every finished comparison is appended to OUT/comparisons.jsonl at once; a run stops
+// starting comparisons when the next would pass --budget (hold the CPU lock ≤ 10 minutes), and the next run
+// goes on where it stopped, always with the case furthest from its target count. --report prints the table.
 //
-//   npm run build && node scripts/bench-gate.mjs [--comparisons 20] [--pairs 5] [--duration 3s] [--warmup 1s]
-import { mkdirSync, writeFileSync } from 'node:fs';
+//   npm run build && flock /tmp/wsbench-load.lock node scripts/bench-gate.mjs --budget 9m   (repeat)
+//   node scripts/bench-gate.mjs --report
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareTrials, resolveRunOptions, runScenario } from '../dist/index.js';
-import { interleavedSchedule } from '../dist/compare/schedule.js';
-import { summarizeTrial } from '../dist/compare/trial-summary.js';
+import { resolveRunOptions, runComparison } from '../dist/index.js';
 import { gobwasTarget } from '../dist/targets/builtin-targets.js';
 import { parseTargetSpec } from '../dist/targets/target-spec.js';
 import { parseDurationMs } from '../dist/units.js';
 
 const { values } = parseArgs({
   options: {
-    comparisons: { type: 'string', default: '20' },
-    pairs: { type: 'string', default: '5' },
+    budget: { type: 'string', default: '9m' },
+    pairs: { type: 'string', default: '4' },
     connections: { type: 'string', default: '1000' },
     rate: { type: 'string', default: '5' },
     size: { type: 'string', default: '1024' },
     duration: { type: 'string', default: '3s' },
-    warmup: { type: 'string', default: '1s' },
+    warmup: { type: 'string', default: '2s' },
+    'cpu5-us': { type: 'string', default: '1' },
+    'cpu10-us': { type: 'string', default: '2' },
+    'cpu20-us': { type: 'string', default: '4' },
+    'lock-us': { type: 'string', default: '100' },
+    'alloc-bytes': { type: 'string', default: '1024' },
+    only: { type: 'string' },
     out: { type: 'string', default: 'results/gate-benchmark' },
+    report: { type: 'boolean', default: false },
   },
 });
-const comparisons = Number(values.comparisons);
-const pairs = Number(values.pairs);
-const spec = parseTargetSpec('gobwas');
-const scenario = resolveRunOptions({
-  scenarioName: 'gate-aa',
-  connections: Number(values.connections),
-  ratePerConnection: Number(values.rate),
-  messageBytes: Number(values.size),
-  durationMs: parseDurationMs(values.duration, '--duration'),
-  warmupMs: parseDurationMs(values.warmup, '--warmup'),
-});
-mkdirSync(values.out, { recursive: true });
 
-const runs = [];
-for (let c = 0; c < comparisons; c++) {
-  const trials = [];
-  for (const [index, arm] of interleavedSchedule(2 * pairs).entries()) {
-    const started = performance.now();
-    const { result } = await runScenario({ ...scenario, target: spec }, { definition: gobwasTarget });
-    trials.push({ summary: summarizeTrial(result, arm, index), wallMs: performance.now() - started });
-  }
-  runs.push(trials);
-  writeFileSync(path.join(values.out, 'trials.json'), JSON.stringify(runs, null, 1));
-  process.stderr.write(`comparison ${c + 1}/${comparisons}: ${trials.filter((t) => t.summary.saturated).length} saturated trials\n`);
-}
-
-const input = (summaries) => ({ scenario: 'gate-aa', arms: { a: { spec: 'gobwas' }, b: { spec: 'gobwas' } }, trials: summaries });
-/** The shipped procedure: stage 1 on the first `pairs` pairs, stage 2 on all when stage 1 is INCONCLUSIVE. */
-function gate(trials, inject) {
-  const summaries = trials.map(({ summary }) => (summary.arm === 'b' ? inject({ ...summary }) : summary));
-  const first = summaries.filter((s) => s.index < 2 * pairs);
-  const stage1 = compareTrials(input(first), { stages: 2, stage: 1 });
-  const wall1 = trials.filter((t) => t.summary.index < 2 * pairs).reduce((sum, t) => sum + t.wallMs, 0);
-  if (stage1.verdict !== 'INCONCLUSIVE') return { verdict: stage1.verdict, stage: 1, wallMs: wall1, metrics: stage1.metrics };
-  const stage2 = compareTrials(input(summaries), { stages: 2, stage: 2 });
-  return { verdict: stage2.verdict, stage: 2, wallMs: trials.reduce((sum, t) => sum + t.wallMs, 0), metrics: stage2.metrics };
-}
-
-const cases = {
-  'A/A (no change)': (s) => s,
-  'throughput −10%': (s) => ({ ...s, achievedPerSec: s.achievedPerSec * 0.9 }),
-  'p99 +25%': (s) => ({ ...s, p99Ms: s.p99Ms === null ? null : s.p99Ms * 1.25 }),
+const CASES = {
+  aa: { target: 50, b: 'gobwas', label: 'A/A (no change)', expect: 'PASS' },
+  cpu5: { target: 10, b: `gobwas:inject-delay-us=${values['cpu5-us']}`, label: '+5% server CPU/msg', metric: 'cpuPerMessage' },
+  cpu10: { target: 20, b: `gobwas:inject-delay-us=${values['cpu10-us']}`, label: '+10% server CPU/msg', metric: 'cpuPerMessage' },
+  cpu20: { target: 10, b: `gobwas:inject-delay-us=${values['cpu20-us']}`, label: '+20% server CPU/msg', metric: 'cpuPerMessage' },
+  alloc1k: { target: 20, b: `gobwas:inject-alloc-bytes=${values['alloc-bytes']}`, label: '+1 KiB/msg allocated', metric: 'allocBytesPerMessage' },
+  tail: { target: 20, b: `gobwas:inject-lock-us=${values['lock-us']}`, label: 'tail (p99 ≥ +30%)', metric: 'p99' },
 };
-const lines = [`gate benchmark: ${comparisons} comparisons × up to ${2 * pairs} pairs, ${scenario.connections} connections × ${scenario.ratePerConnection} msg/s × ${scenario.messageBytes} B, ${scenario.durationMs / 1000} s trials (${scenario.warmupMs / 1000} s warm-up)`];
-lines.push('case              FAIL  PASS  INCONCLUSIVE  decided in stage 1  median wall time per comparison');
-const summary = {};
-for (const [name, inject] of Object.entries(cases)) {
-  const verdicts = runs.map((trials) => gate(trials, inject));
-  const count = (v) => verdicts.filter((x) => x.verdict === v).length;
-  const walls = verdicts.map((v) => v.wallMs).sort((a, b) => a - b);
-  summary[name] = { fail: count('FAIL'), pass: count('PASS'), inconclusive: count('INCONCLUSIVE'), stage1: verdicts.filter((v) => v.stage === 1).length, medianWallMs: walls[Math.floor(walls.length / 2)] };
-  lines.push(`${name.padEnd(17)} ${String(count('FAIL')).padStart(4)}  ${String(count('PASS')).padStart(4)}  ${String(count('INCONCLUSIVE')).padStart(12)}  ${String(summary[name].stage1).padStart(18)}  ${(summary[name].medianWallMs / 1000).toFixed(0).padStart(6)} s`);
+const store = path.join(values.out, 'comparisons.jsonl');
+mkdirSync(values.out, { recursive: true });
+const load = () => (existsSync(store) ? readFileSync(store, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []);
+
+if (values.report) {
+  report(load());
+} else {
+  await run();
+  report(load());
 }
-const noise = runs.flat().map((t) => t.summary);
-lines.push(`trials: ${noise.length}, saturated (excluded): ${noise.filter((s) => s.saturated).length}`);
-writeFileSync(path.join(values.out, 'summary.json'), JSON.stringify(summary, null, 2));
-console.log(lines.join('\n'));
+
+async function run() {
+  const budgetMs = parseDurationMs(values.budget, '--budget');
+  const started = performance.now();
+  const scenario = resolveRunOptions({
+    scenarioName: 'gate-benchmark',
+    connections: Number(values.connections),
+    ratePerConnection: Number(values.rate),
+    messageBytes: Number(values.size),
+    durationMs: parseDurationMs(values.duration, '--duration'),
+    warmupMs: parseDurationMs(values.warmup, '--warmup'),
+  });
+  const pairs = Number(values.pairs);
+  const a = { spec: parseTargetSpec('gobwas'), definition: gobwasTarget };
+  const only = values.only?.split(',');
+  let lastWallMs = 0;
+  for (;;) {
+    const done = load();
+    const next = Object.entries(CASES)
+      .filter(([name]) => only === undefined || only.includes(name))
+      .map(([name, spec]) => ({ name, spec, ratio: done.filter((c) => c.case === name).length / spec.target }))
+      .filter((c) => c.ratio < 1)
+      .sort((x, y) => x.ratio - y.ratio)[0];
+    if (next === undefined) return;
+    const elapsed = performance.now() - started;
+    // A comparison that may run both stages takes about twice the last one's stage 1: do not start one the budget cannot hold.
+    if (elapsed + Math.max(lastWallMs, 2 * pairs * 2 * 5000) > budgetMs) return;
+    const t0 = performance.now();
+    const { report, failure } = await runComparison({
+      scenario,
+      a,
+      b: { spec: parseTargetSpec(next.spec.b), definition: gobwasTarget },
+      pairs,
+      secondStageBudgetMs: 2 * pairs * 2 * 6000,
+    });
+    lastWallMs = performance.now() - t0;
+    const c = report.comparison;
+    const row = {
+      case: next.name,
+      b: next.spec.b,
+      at: new Date().toISOString(),
+      verdict: failure === undefined ? c.verdict : `ERROR ${failure.code}`,
+      stage: c.stage.stage,
+      usablePairs: c.stage.usablePairs,
+      wallMs: Math.round(lastWallMs),
+      scheduling: report.scheduling?.note ?? null,
+      metrics: Object.fromEntries(c.metrics.map((m) => [m.metric, { verdict: m.verdict, change: m.changePercent, low: m.ciLowPercent, high: m.ciHighPercent, p: m.pValue, a: m.aMedian, b: m.bMedian }])),
+      trials: c.trials.map(({ latencySketch: _sketch, ...summary }) => summary),
+    };
+    appendFileSync(store, `${JSON.stringify(row)}\n`);
+    const failed = c.metrics.filter((m) => m.verdict === 'FAIL').map((m) => m.metric);
+    process.stderr.write(`${next.name} ${done.filter((x) => x.case === next.name).length + 1}/${next.spec.target}: ${row.verdict}${failed.length > 0 ? ` (${failed.join(', ')})` : ''} stage ${row.stage}, ${(lastWallMs / 1000).toFixed(0)} s\n`);
+  }
+}
+
+function report(rows) {
+  const pct = (n, d) => (d === 0 ? '—' : `${((100 * n) / d).toFixed(0)}%`);
+  const median = (xs) => {
+    const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((p, q) => p - q);
+    return s.length === 0 ? null : s[Math.floor((s.length - 1) / 2)];
+  };
+  const lines = [
+    '| case | B | comparisons | FAIL | PASS | INCONCLUSIVE | FAIL on the metric | decided in stage 1 | measured change (median) | median wall per comparison |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, spec] of Object.entries(CASES)) {
+    const mine = rows.filter((r) => r.case === name);
+    if (mine.length === 0) continue;
+    const count = (v) => mine.filter((r) => r.verdict === v).length;
+    const onMetric = spec.metric === undefined ? '—' : `${mine.filter((r) => r.metrics[spec.metric]?.verdict === 'FAIL').length}`;
+    const change = spec.metric === undefined ? '—' : `${median(mine.map((r) => r.metrics[spec.metric]?.change))?.toFixed(1) ?? '—'}% ${spec.metric}`;
+    const wall = median(mine.map((r) => r.wallMs));
+    lines.push(`| ${spec.label} | \`${spec.b}\` | ${mine.length} | ${count('FAIL')} (${pct(count('FAIL'), mine.length)}) | ${count('PASS')} (${pct(count('PASS'), mine.length)}) | ${count('INCONCLUSIVE')} | ${onMetric} | ${mine.filter((r) => r.stage === 1).length} | ${change} | ${wall === null ? '—' : `${(wall / 1000).toFixed(0)} s`} |`);
+  }
+  const aa = rows.filter((r) => r.case === 'aa');
+  const errors = rows.filter((r) => String(r.verdict).startsWith('ERROR')).length;
+  lines.push('', `${rows.length} comparisons, ${rows.reduce((n, r) => n + r.trials.length, 0)} real trials (${rows.reduce((n, r) => n + r.trials.filter((t) => t.saturated).length, 0)} saturated, excluded), ${errors} errored.`);
+  // The noise the default gates rest on: pair-to-pair SD of ln(B/A) per metric, over the A/A pairs.
+  if (aa.length > 0) {
+    const picks = {
+      throughput: (t) => t.achievedPerSec,
+      p50: (t) => t.p50Ms,
+      p99: (t) => t.p99Ms,
+      cpuPerMessage: (t) => t.serverCpuMicrosPerMessage,
+      allocBytesPerMessage: (t) => t.serverAllocBytesPerMessage,
+      allocsPerMessage: (t) => t.serverAllocsPerMessage,
+      memoryPerConnection: (t) => t.serverMemoryBytesPerConnection,
+      gcPer10kMessages: (t) => t.serverGcPer10kMessages,
+    };
+    const sds = [];
+    for (const [metric, pick] of Object.entries(picks)) {
+      const d = [];
+      for (const r of aa) {
+        const bySlot = new Map();
+        for (const t of r.trials) bySlot.set(`${Math.floor(t.index / 2)}${t.arm}`, t);
+        for (let k = 0; k < 20; k++) {
+          const x = bySlot.get(`${k}a`);
+          const y = bySlot.get(`${k}b`);
+          if (x && y && !x.saturated && !y.saturated && pick(x) > 0 && pick(y) > 0) d.push(Math.log(pick(y) / pick(x)));
+        }
+      }
+      if (d.length < 3) continue;
+      const mean = d.reduce((s, x) => s + x, 0) / d.length;
+      sds.push(`${metric} ${Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / (d.length - 1)).toFixed(3)} (${d.length} pairs)`);
+    }
+    lines.push(`A/A pair-to-pair SD of ln(B/A): ${sds.join(', ')}.`);
+  }
+  console.log(lines.join('\n'));
+}

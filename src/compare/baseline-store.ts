@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { writeJsonFile } from '../write-json-file.js';
 import type { EnvironmentInfo } from '../run/run-result.js';
+import type { FingerprintBasis } from '../metrics/environment.js';
 import type { TrialSummary } from './trial-summary.js';
 
 /**
@@ -32,6 +33,8 @@ export interface Baseline {
   recordedAt: string;
   env: EnvironmentInfo;
   tool: { name: string; version: string };
+  /** How the trials were scheduled (realtime-priority.ts); a fresh run is compared under the same. Absent in older files. */
+  scheduling?: { realtime: boolean; note: string };
   /** Every trial's summary and its RTT histogram (HDR, compressed base64, microseconds). */
   trials: Array<{ summary: TrialSummary; histogram: string | null }>;
 }
@@ -51,13 +54,29 @@ export function writeBaseline(dir: string, baseline: Baseline): string {
   return file;
 }
 
-/** Reads one baseline file; a corrupt one is a ConfigError naming the file and what is wrong with it. */
+/** Why a baseline file could not be used: named in the report, never a silent "no baseline". */
+export type BaselineProblemCode = 'BASELINE_CORRUPT' | 'BASELINE_SCHEMA' | 'BASELINE_OTHER_MACHINE' | 'BASELINE_OTHER_LOAD' | 'BASELINE_MISSING';
+
+export interface BaselineWarning {
+  code: BaselineProblemCode;
+  file?: string;
+  message: string;
+}
+
+/** Reads one baseline file; a corrupt one is a ConfigError (code BASELINE_CORRUPT or BASELINE_SCHEMA) naming the file and what is wrong. */
 export function readBaseline(file: string): Baseline {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new ConfigError('BASELINE_CORRUPT', `Baseline ${file} is not readable JSON (${error instanceof Error ? error.message : String(error)}); delete it or record it again with \`wsbench baseline record\``);
+  }
+  const record = value as Record<string, unknown> | null;
+  if (typeof record === 'object' && record !== null && record.kind === 'baseline' && record.schemaVersion !== BASELINE_SCHEMA_VERSION) {
+    throw new ConfigError(
+      'BASELINE_SCHEMA',
+      `Baseline ${file} has schemaVersion ${JSON.stringify(record.schemaVersion)}; this wsbench reads ${BASELINE_SCHEMA_VERSION}: record it again with \`wsbench baseline record\``,
+    );
   }
   const problems = baselineProblems(value);
   if (problems.length > 0) throw new ConfigError('BASELINE_CORRUPT', `Baseline ${file} is not a wsbench baseline; delete it or record it again:`, problems);
@@ -90,39 +109,74 @@ function baselineProblems(value: unknown): string[] {
 }
 
 export type BaselineLookup =
-  | { status: 'found'; file: string; baseline: Baseline }
-  | { status: 'missing'; reason: string }
-  | { status: 'corrupt'; file: string; reason: string };
+  | { status: 'found'; file: string; baseline: Baseline; warnings: BaselineWarning[] }
+  | { status: 'missing'; reason: string; warnings: BaselineWarning[] };
+
+export interface BaselineQuery {
+  target: string;
+  scenario: string;
+  load: BaselineLoad;
+  fingerprint: string;
+  /** This machine's fingerprint basis, to name what differs from a baseline's. */
+  basis?: FingerprintBasis;
+}
+
+/** "cores 4 ≠ 2, kernel 6.1 ≠ 6.18", or the two hashes when either side has no basis. */
+function machineDifference(baseline: Baseline, query: BaselineQuery): string {
+  const recorded = baseline.env.fingerprintBasis;
+  if (recorded === undefined || query.basis === undefined) return `fingerprint ${baseline.env.fingerprint} ≠ this machine's ${query.fingerprint}`;
+  const here = query.basis;
+  const keys: Array<keyof FingerprintBasis> = ['cpuModel', 'cores', 'kernel', 'node', 'tool'];
+  const named = keys
+    .filter((key) => String(recorded[key]) !== String(here[key]))
+    .map((key) => `${key} ${JSON.stringify(recorded[key])}, here ${JSON.stringify(here[key])}`)
+    .join('; ');
+  return `fingerprint ${baseline.env.fingerprint} ≠ this machine's ${query.fingerprint}${named === '' ? ' (an older fingerprint scheme)' : `: ${named}`}`;
+}
 
 /**
  * The newest baseline for this target and scenario recorded under the same load and on an identical
- * environment fingerprint. Anything else is "no baseline" with the reason; a corrupt file is reported, never thrown.
+ * environment fingerprint. Every file that could not be used is a named warning (corrupt, another schema,
+ * another machine, another load), whether or not another file was found; nothing is thrown.
  */
-export function findBaseline(dir: string, query: { target: string; scenario: string; load: BaselineLoad; fingerprint: string }): BaselineLookup {
+export function findBaseline(dir: string, query: BaselineQuery): BaselineLookup {
   const folder = path.dirname(baselineFile(dir, query.target, query.scenario, 'x'));
-  if (!existsSync(folder)) return { status: 'missing', reason: `no baseline recorded for ${query.target} × ${query.scenario} in ${dir}/` };
-  const candidates: Array<{ file: string; baseline: Baseline }> = [];
-  for (const name of readdirSync(folder).filter((entry) => entry.endsWith('.json'))) {
+  const subject = `${query.target} × ${query.scenario}`;
+  if (!existsSync(folder)) {
+    const reason = `no baseline recorded for ${subject} in ${dir}/`;
+    return { status: 'missing', reason, warnings: [{ code: 'BASELINE_MISSING', message: reason }] };
+  }
+  const warnings: BaselineWarning[] = [];
+  const usable: Array<{ file: string; baseline: Baseline }> = [];
+  for (const name of readdirSync(folder).filter((entry) => entry.endsWith('.json')).sort()) {
     const file = path.join(folder, name);
+    let baseline: Baseline;
     try {
-      candidates.push({ file, baseline: readBaseline(file) });
+      baseline = readBaseline(file);
     } catch (error) {
-      return { status: 'corrupt', file, reason: error instanceof Error ? error.message : String(error) };
+      const code = error instanceof ConfigError && error.code === 'BASELINE_SCHEMA' ? 'BASELINE_SCHEMA' : 'BASELINE_CORRUPT';
+      const detail = error instanceof ConfigError && error.problems.length > 0 ? ` ${error.problems.join('; ')}` : '';
+      warnings.push({ code, file, message: `${error instanceof Error ? error.message : String(error)}${detail}` });
+      continue;
+    }
+    if (!sameBaselineLoad(baseline.load, query.load)) {
+      warnings.push({ code: 'BASELINE_OTHER_LOAD', file, message: `${file} was recorded under another load (${describeLoad(baseline.load)}; this run: ${describeLoad(query.load)})` });
+    } else if (baseline.env.fingerprint !== query.fingerprint) {
+      warnings.push({ code: 'BASELINE_OTHER_MACHINE', file, message: `${file} was recorded on another machine class (${machineDifference(baseline, query)}); record baselines on this one, or compare A/B in one job (--baseline REF)` });
+    } else {
+      usable.push({ file, baseline });
     }
   }
-  const sameLoad = candidates.filter(({ baseline }) => sameBaselineLoad(baseline.load, query.load));
-  const sameMachine = sameLoad.filter(({ baseline }) => baseline.env.fingerprint === query.fingerprint);
-  if (sameMachine.length === 0) {
-    const why =
-      candidates.length === 0
-        ? 'the folder holds no baseline'
-        : sameLoad.length === 0
-          ? `${candidates.length} baseline(s) were recorded under another load`
-          : `${sameLoad.length} baseline(s) were recorded on another environment (fingerprint ${sameLoad.map(({ baseline }) => baseline.env.fingerprint).join(', ')} ≠ ${query.fingerprint}); compare A/B in one job instead (--baseline REF)`;
-    return { status: 'missing', reason: `no usable baseline for ${query.target} × ${query.scenario}: ${why}` };
+  if (usable.length === 0) {
+    const why = warnings.length === 0 ? 'the folder holds no baseline' : warnings.map((w) => w.code).join(', ');
+    return { status: 'missing', reason: `no usable baseline for ${subject}: ${why}`, warnings };
   }
-  const newest = sameMachine.sort((x, y) => y.baseline.recordedAt.localeCompare(x.baseline.recordedAt))[0]!;
-  return { status: 'found', ...newest };
+  const newest = usable.sort((x, y) => y.baseline.recordedAt.localeCompare(x.baseline.recordedAt))[0]!;
+  return { status: 'found', ...newest, warnings };
+}
+
+function describeLoad(load: BaselineLoad): string {
+  return `${load.connections} conns × ${load.ratePerConnection}/s × ${load.messageBytes} B, ${load.durationMs / 1000} s + ${load.warmupMs / 1000} s warm-up`;
 }
 
 function sameBaselineLoad(a: BaselineLoad, b: BaselineLoad): boolean {

@@ -1,22 +1,23 @@
 import { InterruptedError, WsbenchError } from '../errors.js';
-import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
 import { DEFAULT_SESSION_DEPS } from '../run/session-deps.js';
 import type { SessionDeps } from '../run/session-deps.js';
+import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { PlannedScenario } from '../scenario/matrix.js';
+import type { ScenarioGates } from '../scenario/config-schema.js';
 import { resolveRunOptions } from '../scenario/run-options.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { resolveTargetAtRevision } from '../targets/resolve-target.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { parseTargetSpec } from '../targets/target-spec.js';
 import { TOOL_VERSION } from '../tool-info.js';
-import { findBaseline } from './baseline-store.js';
+import { findBaseline, type BaselineLookup } from './baseline-store.js';
 import type { Baseline } from './baseline-store.js';
 import type { Verdict } from './comparison.js';
-import { DEFAULT_PAIRS, runComparison, trialContext } from './run-comparison.js';
+import { DEFAULT_PAIRS, enterTrialScheduling, runComparison, trialContext, withTargetDemotion } from './run-comparison.js';
 import type { TrialEvent } from './run-comparison.js';
 import { summarizeTrial } from './trial-summary.js';
 import type { TrialSummary } from './trial-summary.js';
@@ -50,6 +51,11 @@ export interface BenchOutcome {
    * (a saturated trial's latencies describe the driver, not the server; single ones are excluded from pairs).
    */
   generatorSaturated: boolean;
+  /**
+   * Named problems with the baselines (`BASELINE_CORRUPT: …`, `BASELINE_SCHEMA`, `BASELINE_OTHER_MACHINE`,
+   * `BASELINE_OTHER_LOAD`, `BASELINE_MISSING`), and a baseline recorded under other scheduling: reported, never silent.
+   */
+  warnings: string[];
   failure?: WsbenchError;
 }
 
@@ -57,16 +63,20 @@ export interface BenchScenarioContext {
   targets?: Record<string, TargetDefinition>;
   mode: BaselineMode;
   pairs?: number;
+  /** Gate magnitudes that override the scenario's `gates:` (from `--gate`). */
+  gates?: ScenarioGates;
+  /** Trials at real-time priority when allowed (realtime-priority.ts). @default true, false with `deps` */
+  realtime?: boolean;
+  /** Replacements for the target starter and the driver factory (tests). */
+  deps?: Partial<SessionDeps>;
   signal?: AbortSignal;
   onTrial?: (event: TrialEvent) => void;
   onEvent?: RunListener;
-  /** Replacements for the target starter and the driver factory (tests). */
-  deps?: Partial<SessionDeps>;
 }
 
 /** One scenario of the matrix, measured and judged against its baseline. */
 export async function benchScenario(planned: PlannedScenario, context: BenchScenarioContext): Promise<BenchOutcome> {
-  const base = { scenario: planned.name, generatorSaturated: false, errorBudgetHeld: null };
+  const base = { scenario: planned.name, generatorSaturated: false, errorBudgetHeld: null, warnings: [] };
   if (planned.skipReason !== undefined) return { ...base, verdict: 'SKIPPED', message: `skipped: ${planned.skipReason}` };
   const spec = parseTargetSpec(planned.target);
   const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
@@ -76,26 +86,31 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
   if (context.mode.kind === 'ref') return abComparison(planned, options, spec, context.mode.ref, pairs, context, passthrough);
 
   const { definition } = await resolveTargetAtRevision(spec, context.targets);
-  const lookup =
+  const env = (context.deps?.describeEnvironment ?? DEFAULT_SESSION_DEPS.describeEnvironment)(TOOL_VERSION);
+  const lookup: BaselineLookup =
     context.mode.kind === 'stored'
       ? findBaseline(context.mode.dir, {
           target: planned.target,
           scenario: planned.name,
           load: options,
-          fingerprint: (context.deps?.describeEnvironment ?? DEFAULT_SESSION_DEPS.describeEnvironment)(TOOL_VERSION).fingerprint,
+          fingerprint: env.fingerprint,
+          ...(env.fingerprintBasis === undefined ? {} : { basis: env.fingerprintBasis }),
         })
-      : ({ status: 'missing', reason: 'no baseline asked for' } as const);
+      : { status: 'missing', reason: 'no baseline asked for', warnings: [] };
+  const warnings = lookup.warnings.map((warning) => `${warning.code}: ${warning.message}`);
   if (lookup.status === 'found') {
-    return storedComparison(planned, options, spec, definition, lookup.baseline, lookup.file, pairs, context);
+    const outcome = await storedComparison(planned, options, spec, definition, lookup.baseline, lookup.file, pairs, context);
+    return { ...outcome, warnings: [...warnings, ...outcome.warnings] };
   }
   if (context.mode.kind === 'stored' && context.mode.fallbackRef !== undefined) {
     const outcome = await abComparison(planned, options, spec, context.mode.fallbackRef, pairs, context, passthrough);
-    return { ...outcome, message: `${outcome.message} (${lookup.reason}, so A/B in this job instead)` };
+    return { ...outcome, warnings, message: `${outcome.message} (${lookup.reason}, so A/B in this job instead)` };
   }
   const { result, failure } = await runScenario({ ...options, target: spec }, { definition, ...passthrough });
-  const why = lookup.status === 'corrupt' ? `${lookup.reason} (treated as no baseline)` : lookup.reason;
+  const why = lookup.reason;
   return {
     ...base,
+    warnings,
     verdict: failure === undefined ? 'NO BASELINE' : 'ERROR',
     message: failure === undefined ? `measured once, not judged: ${why}` : `${failure.code}: ${failure.message.split('\n')[0]}`,
     run: result,
@@ -122,7 +137,8 @@ async function abComparison(
     a: { spec: baseSpec, definition: a.definition, ...(a.commit === undefined ? {} : { commit: a.commit }) },
     b: { spec, definition: b.definition },
     pairs,
-    compare: { tolerancePercent: planned.gates },
+    compare: { tolerancePercent: { ...planned.gates, ...context.gates } },
+    ...(context.realtime === undefined ? {} : { realtime: context.realtime }),
     ...(context.onTrial === undefined ? {} : { onTrial: context.onTrial }),
     ...passthrough,
   });
@@ -130,9 +146,10 @@ async function abComparison(
 }
 
 /**
- * Against a recorded baseline: fresh head trials, paired in order with the stored ones. The pairs are
- * independent draws, not adjacent in time, so the paired test is still valid but has less power, and job-to-job
- * drift is not cancelled: it is used only for an identical environment fingerprint, in one stage.
+ * Against a recorded baseline: fresh head trials judged against the spread of all the stored ones. Stored and
+ * fresh trials are independent draws, not adjacent in time, so nothing pairs them: ratio metrics use Welch's t
+ * on logs and p99 resamples the arms apart (`design: 'unpaired'`), in one stage. Job-to-job drift is not
+ * cancelled, which is why a baseline is used only for an identical environment fingerprint and load.
  */
 async function storedComparison(
   planned: PlannedScenario,
@@ -144,26 +161,38 @@ async function storedComparison(
   pairs: number,
   context: BenchScenarioContext,
 ): Promise<BenchOutcome> {
-  const count = Math.min(pairs, baseline.trials.length);
-  const summaries: TrialSummary[] = baseline.trials.slice(0, count).map((trial, k) => ({ ...trial.summary, arm: 'a', index: 2 * k }));
+  const stored = baseline.trials.length;
+  const summaries: TrialSummary[] = baseline.trials.map((trial, k) => ({ ...trial.summary, arm: 'a', index: k }));
   const trials: ComparisonReport['trials'] = [];
   let failure: WsbenchError | undefined;
-  for (let k = 0; k < count; k++) {
-    context.onTrial?.({ type: 'trial-start', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1 });
-    const outcome = await runScenario({ ...options, target: spec }, { definition, ...trialContext(context) });
-    trials.push({ arm: 'b', index: 2 * k + 1, result: outcome.result });
-    summaries.push(summarizeTrial(outcome.result, 'b', 2 * k + 1));
-    context.onTrial?.({ type: 'trial-end', arm: 'b', index: 2 * k + 1, total: 2 * count, stage: 1, result: outcome.result });
-    if (outcome.failure instanceof InterruptedError) {
-      failure = outcome.failure;
-      break;
+  const scheduling = await enterTrialScheduling(context.realtime ?? context.deps === undefined, [definition]);
+  try {
+    for (let k = 0; k < pairs; k++) {
+      const index = stored + k;
+      context.onTrial?.({ type: 'trial-start', arm: 'b', index, total: stored + pairs, stage: 1 });
+      const outcome = await runScenario({ ...options, target: spec }, { definition, ...trialContext({ ...context, onEvent: withTargetDemotion(scheduling, context.onEvent) }) });
+      trials.push({ arm: 'b', index, result: outcome.result });
+      summaries.push(summarizeTrial(outcome.result, 'b', index));
+      context.onTrial?.({ type: 'trial-end', arm: 'b', index, total: stored + pairs, stage: 1, result: outcome.result });
+      if (outcome.failure instanceof InterruptedError) {
+        failure = outcome.failure;
+        break;
+      }
     }
+  } finally {
+    await scheduling.restore();
   }
   const comparison = compareTrials(
-    { scenario: planned.name, arms: { a: { spec: `${planned.target}@${baseline.commit.slice(0, 12)} (recorded ${baseline.recordedAt.slice(0, 10)})` }, b: { spec: planned.target } }, trials: summaries },
-    { stages: 1, tolerancePercent: planned.gates },
+    { scenario: planned.name, arms: { a: { spec: `${planned.target}@${baseline.commit.slice(0, 12)} (recorded ${baseline.recordedAt.slice(0, 10)}, ${stored} trials)` }, b: { spec: planned.target } }, trials: summaries },
+    { stages: 1, design: 'unpaired', tolerancePercent: { ...planned.gates, ...context.gates } },
   );
-  return judged(planned, { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials }, failure, `against the baseline in ${file}`);
+  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note } };
+  const outcome = judged(planned, report, failure, `against the baseline in ${file}`);
+  const recordedRealtime = baseline.scheduling?.realtime ?? false;
+  if (recordedRealtime !== scheduling.applied) {
+    outcome.warnings.push(`BASELINE_OTHER_SCHEDULING: ${file} was recorded with ${baseline.scheduling?.note ?? 'normal scheduling'}; this run used ${scheduling.note}: latencies are not comparable in kind`);
+  }
+  return outcome;
 }
 
 function judged(planned: PlannedScenario, report: ComparisonReport, failure: WsbenchError | undefined, against: string): BenchOutcome {
@@ -176,6 +205,7 @@ function judged(planned: PlannedScenario, report: ComparisonReport, failure: Wsb
     comparison: report,
     errorBudgetHeld: withinBudget(planned, head),
     generatorSaturated: head.filter((trial) => trial.saturated).length * 2 > head.length,
+    warnings: [],
     ...(failure === undefined ? {} : { failure }),
   };
 }

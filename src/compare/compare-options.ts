@@ -1,5 +1,6 @@
 import { UsageError, describeValue } from '../errors.js';
-import type { MetricName } from './comparison.js';
+import type { MetricName } from '../scenario/metric-name.js';
+import { METRIC_SPECS, isMetricName, type GateDirection } from './metric-catalog.js';
 
 /** Overall false-FAIL rate across all declared stages. */
 export const DEFAULT_ALPHA = 0.005;
@@ -7,22 +8,16 @@ export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_STAGES = 2;
 export const MIN_PAIRS = 2;
 
-/** Magnitudes of the gates; the direction is fixed per metric. Errors are in percentage points. */
-export const DEFAULT_TOLERANCE_PERCENT: Readonly<Record<MetricName, number>> = {
-  throughput: 5,
-  p50: 15,
-  p99: 15,
-  errors: 0,
-};
+export type { GateDirection } from './metric-catalog.js';
 
-export type GateDirection = 'lower-is-worse' | 'higher-is-worse';
+/** Magnitudes of the gates (metric-catalog.ts says why each); the direction is fixed per metric. Errors are in percentage points. */
+export const DEFAULT_TOLERANCE_PERCENT: Readonly<Record<MetricName, number>> = Object.fromEntries(
+  METRIC_SPECS.map((spec) => [spec.metric, spec.defaultTolerancePercent]),
+) as Record<MetricName, number>;
 
-export const GATE_DIRECTION: Readonly<Record<MetricName, GateDirection>> = {
-  throughput: 'lower-is-worse',
-  p50: 'higher-is-worse',
-  p99: 'higher-is-worse',
-  errors: 'higher-is-worse',
-};
+export const GATE_DIRECTION: Readonly<Record<MetricName, GateDirection>> = Object.fromEntries(
+  METRIC_SPECS.map((spec) => [spec.metric, spec.direction]),
+) as Record<MetricName, GateDirection>;
 
 export interface CompareOptions {
   /** @default 0.005 */
@@ -35,6 +30,8 @@ export interface CompareOptions {
   stages?: 1 | 2;
   /** @default 1 */
   stage?: 1 | 2;
+  /** `paired`: A/B trials in one job; `unpaired`: B's fresh trials against a recorded baseline's as A. @default 'paired' */
+  design?: 'paired' | 'unpaired';
 }
 
 export interface ResolvedCompareOptions {
@@ -43,6 +40,7 @@ export interface ResolvedCompareOptions {
   tolerancePercent: Record<MetricName, number>;
   stages: 1 | 2;
   stage: 1 | 2;
+  design: 'paired' | 'unpaired';
 }
 
 export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCompareOptions {
@@ -52,6 +50,7 @@ export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCom
     tolerancePercent: { ...DEFAULT_TOLERANCE_PERCENT, ...options.tolerancePercent },
     stages: options.stages ?? DEFAULT_STAGES,
     stage: options.stage ?? 1,
+    design: options.design ?? 'paired',
   };
   const problems: string[] = [];
   const probability = (name: string, value: unknown): void => {
@@ -62,12 +61,15 @@ export function resolveCompareOptions(options: CompareOptions = {}): ResolvedCom
   probability('alpha', resolved.alpha);
   probability('confidence', resolved.confidence);
   for (const [metric, value] of Object.entries(resolved.tolerancePercent)) {
-    if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+    if (!isMetricName(metric)) {
+      problems.push(`Unknown gate \`${metric}\`; known: ${METRIC_SPECS.map((spec) => spec.metric).join(', ')}`);
+    } else if (!(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
       problems.push(
         `Expected \`tolerancePercent.${metric}\` to be a non-negative number (the direction is fixed), got ${describeValue(value)}`,
       );
     }
   }
+  if (resolved.design !== 'paired' && resolved.design !== 'unpaired') problems.push(`Expected \`design\` to be "paired" or "unpaired", got ${describeValue(resolved.design)}`);
   if (resolved.stages !== 1 && resolved.stages !== 2) problems.push(`Expected \`stages\` to be 1 or 2, got ${describeValue(resolved.stages)}`);
   if (resolved.stage !== 1 && resolved.stage !== 2) problems.push(`Expected \`stage\` to be 1 or 2, got ${describeValue(resolved.stage)}`);
   else if (resolved.stage > resolved.stages) {

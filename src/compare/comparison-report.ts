@@ -12,4 +12,6 @@ export interface ComparisonReport {
   comparison: Comparison;
   /** Every trial in run order, usable or not; `index` is the schedule position (see schedule.ts). */
   trials: Array<{ arm: Arm; index: number; result: RunResult }>;
+  /** How the trials were scheduled (real-time priority or not, and why); absent in older reports. */
+  scheduling?: { realtime: boolean; note: string };
 }

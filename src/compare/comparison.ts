@@ -1,22 +1,33 @@
 import type { MetricName } from '../scenario/metric-name.js';
 import type { TrialSummary } from './trial-summary.js';
 import type { Arm } from './schedule.js';
+import type { MetricSpec } from './metric-catalog.js';
 
 /** PASS: the change is within the gate with 95% confidence. FAIL: significant and beyond the gate. */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
 
 export type { MetricName };
 
+/**
+ * A metric's own verdict. NOT MEASURED: one arm (or both) has no value for it, e.g. allocations of a target
+ * that serves no Go metrics, or a run against a URL. It is never a PASS, and it does not decide the overall verdict.
+ */
+export type MetricVerdict = Verdict | 'NOT MEASURED';
+
 /** One metric's row. JSON-serializable: numbers, strings and nulls only. */
 export interface MetricComparison {
   metric: MetricName;
-  unit: 'msg/s' | 'ms' | '%';
+  unit: MetricSpec['unit'];
   /**
    * `ratio`: changes are relative, 100·(B/A − 1) from the paired t on log-ratios.
    * `difference`: changes are B − A in percentage points of error rate (no interval: see error-rate-test.ts).
    */
   changeKind: 'ratio' | 'difference';
-  method: 'paired-t-log-ratio' | 'permutation-error-rate';
+  /**
+   * `paired-t-log-ratio`: adjacent A/B trials (A/B in one job). `welch-t-log`: a fresh run against a recorded
+   * baseline's trials, unpaired. `none`: not measured.
+   */
+  method: 'paired-t-log-ratio' | 'welch-t-log' | 'pooled-bootstrap-paired' | 'pooled-bootstrap' | 'permutation-error-rate' | 'none';
   /** Medians over the trials in the pairs used, in `unit`. */
   aMedian: number | null;
   bMedian: number | null;
@@ -30,7 +41,7 @@ export interface MetricComparison {
   pairs: number;
   /** Signed: −5 means "a drop of more than 5% is a regression"; +15 "a rise of more than 15%". */
   gatePercent: number;
-  verdict: Verdict;
+  verdict: MetricVerdict;
   reason: string;
 }
 
@@ -65,4 +76,6 @@ export interface Comparison {
   alpha: number;
   confidence: number;
   stage: StageInfo;
+  /** `paired` (A/B in one job) or `unpaired` (against a recorded baseline); absent in older reports = paired. */
+  design?: 'paired' | 'unpaired';
 }

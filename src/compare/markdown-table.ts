@@ -1,18 +1,15 @@
 import type { Comparison, MetricComparison, MetricName } from './comparison.js';
 import { formatPValue, formatQuantity, formatSignedPercent, formatSignedPoints } from './format-change.js';
+import { METRIC_SPECS } from './metric-catalog.js';
 import { serverCostLines } from './server-cost-table.js';
 
-const METRIC_LABEL: Readonly<Record<MetricName, string>> = {
-  throughput: 'throughput',
-  p50: 'latency p50',
-  p99: 'latency p99',
-  errors: 'error rate',
-};
+const METRIC_LABEL = Object.fromEntries(METRIC_SPECS.map((spec) => [spec.metric, spec.label])) as Readonly<Record<MetricName, string>>;
 
 /** Pipes would split a cell; specs and reasons are user text. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 function changeCell(row: MetricComparison): string {
+  if (row.verdict === 'NOT MEASURED') return 'not measured';
   if (row.changePercent === null) return 'n/a';
   if (row.changeKind === 'difference') return formatSignedPoints(row.changePercent);
   const ci = row.ciLowPercent !== null && row.ciHighPercent !== null
@@ -55,7 +52,11 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     lines.push('', 'Excluded trials:', ...comparison.excluded.map((t) => `- ${t.arm.toUpperCase()} trial ${t.index}: ${cell(t.reason)}`));
   }
   // The reasons of the metrics that did not pass say more than the overall reason, which repeats them.
-  const notPassed = comparison.metrics.filter((m) => m.verdict !== 'PASS');
+  const notPassed = comparison.metrics.filter((m) => m.verdict === 'FAIL' || m.verdict === 'INCONCLUSIVE');
+  const unmeasured = comparison.metrics.filter((m) => m.verdict === 'NOT MEASURED');
   lines.push('', ...(notPassed.length > 0 ? notPassed.map((m) => `- ${METRIC_LABEL[m.metric]}: ${m.verdict}, ${cell(m.reason)}`) : [cell(comparison.reason)]));
+  if (unmeasured.length > 0) {
+    lines.push(`- not measured (not judged, not a PASS): ${unmeasured.map((m) => METRIC_LABEL[m.metric]).join(', ')}`);
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -7,6 +7,7 @@ import { runScenario } from '../run/run-scenario.js';
 import type { RunScenarioContext } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
 import type { SessionDeps } from '../run/session-deps.js';
+import { enterRealtimeScheduling, type RealtimeScheduling } from '../run/realtime-priority.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -54,6 +55,8 @@ export interface RunComparisonOptions {
   onEvent?: RunListener;
   /** Replacements for the target starter and the driver factory (tests). */
   deps?: Partial<SessionDeps>;
+  /** Run the trials with the driver at real-time priority when allowed (realtime-priority.ts). @default true, false with `deps` */
+  realtime?: boolean;
 }
 
 export interface ComparisonOutcome {
@@ -83,7 +86,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
       const startedMs = performance.now();
       const { result, failure } = await runScenario(
         { ...options.scenario, target: side.spec, url: undefined },
-        { definition: side.definition, ...trialContext(options) },
+        { definition: side.definition, ...trialContext({ ...options, onEvent: withTargetDemotion(scheduling, options.onEvent) }) },
       );
       trialWallMs.push(performance.now() - startedMs);
       trials.push({ arm, index, result });
@@ -100,20 +103,46 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
     return undefined;
   };
 
-  let failure = await runTrials(interleavedSchedule(pairs), 0, 1);
-  let comparison: Comparison = compareTrials(input(), { ...compareOptions, stage: 1 });
-  if (failure === undefined && comparison.verdict === 'INCONCLUSIVE' && compareOptions.stages === 2) {
-    const plan = planSecondStage(comparison, {
-      budgetMs: options.secondStageBudgetMs ?? DEFAULT_SECOND_STAGE_BUDGET_MS,
-      trialDurationMs: mean(trialWallMs),
-      firstStagePairs: pairs,
-    });
-    if (plan.run) {
-      failure = await runTrials(plan.schedule, plan.firstTrialIndex, 2);
-      comparison = compareTrials(input(), { ...compareOptions, stage: 2 });
+  const scheduling = await enterTrialScheduling(options.realtime ?? options.deps === undefined, [options.a.definition, options.b.definition]);
+  let failure: WsbenchError | undefined;
+  let comparison: Comparison;
+  try {
+    failure = await runTrials(interleavedSchedule(pairs), 0, 1);
+    comparison = compareTrials(input(), { ...compareOptions, stage: 1 });
+    if (failure === undefined && comparison.verdict === 'INCONCLUSIVE' && compareOptions.stages === 2) {
+      const plan = planSecondStage(comparison, {
+        budgetMs: options.secondStageBudgetMs ?? DEFAULT_SECOND_STAGE_BUDGET_MS,
+        trialDurationMs: mean(trialWallMs),
+        firstStagePairs: pairs,
+      });
+      if (plan.run) {
+        failure = await runTrials(plan.schedule, plan.firstTrialIndex, 2);
+        comparison = compareTrials(input(), { ...compareOptions, stage: 2 });
+      }
     }
+  } finally {
+    await scheduling.restore();
   }
-  return { report: { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials }, failure };
+  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note } };
+  return { report, failure };
+}
+
+/** Passes every event on, and demotes the target below the driver as soon as it is ready. */
+export function withTargetDemotion(scheduling: RealtimeScheduling, onEvent: RunListener | undefined): RunListener {
+  return (event) => {
+    if (event.type === 'target-ready') scheduling.onTargetReady(event.pid);
+    onEvent?.(event);
+  };
+}
+
+/**
+ * Builds the targets first (a compiler must not inherit real-time priority; a build error is left for the
+ * trial to report), then enters real-time scheduling when asked.
+ */
+export async function enterTrialScheduling(realtime: boolean, definitions: readonly TargetDefinition[]): Promise<RealtimeScheduling> {
+  if (!realtime) return { applied: false, note: 'normal scheduling (--no-realtime)', onTargetReady: () => {}, restore: async () => {} };
+  for (const definition of definitions) await definition.prepare?.().catch(() => undefined);
+  return enterRealtimeScheduling();
 }
 
 /** What every trial of a comparison passes on to its run: Ctrl-C, the progress listener, the test seams. */

@@ -101,3 +101,42 @@ export function signedRankExactP(differences: readonly number[]): number | null 
   }
   return extreme / count;
 }
+
+/**
+ * Welch's t on ln values of two independent samples (Welch 1947): for a fresh run against a recorded
+ * baseline, whose trials are not adjacent in time, so nothing pairs them. df by Welch–Satterthwaite.
+ * Needs at least 2 positive values per side.
+ */
+export function welchLogRatio(a: readonly number[], b: readonly number[], confidence = 0.95): PairedLogRatioEstimate {
+  if (a.length < 2 || b.length < 2) throw new RangeError(`Welch's t needs at least 2 values per side, got ${a.length} and ${b.length}`);
+  const logs = (values: readonly number[]): number[] =>
+    values.map((x) => {
+      if (!(x > 0)) throw new RangeError(`Log-ratios need positive values, got ${x}`);
+      return Math.log(x);
+    });
+  const stats = (xs: number[]): { mean: number; variance: number; n: number } => {
+    const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return { mean, variance: xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (xs.length - 1), n: xs.length };
+  };
+  const sa = stats(logs(a));
+  const sb = stats(logs(b));
+  const va = sa.variance / sa.n;
+  const vb = sb.variance / sb.n;
+  const se = Math.sqrt(va + vb);
+  const mean = sb.mean - sa.mean;
+  const df = se > 0 ? (va + vb) ** 2 / (va ** 2 / (sa.n - 1) + vb ** 2 / (sb.n - 1)) : Math.min(sa.n, sb.n) - 1;
+  const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
+  const t = se > 0 ? mean / se : mean === 0 ? 0 : Math.sign(mean) * Infinity;
+  return {
+    pairs: Math.min(sa.n, sb.n),
+    degreesOfFreedom: df,
+    meanLogRatio: mean,
+    standardErrorLogRatio: se,
+    tStatistic: t,
+    pValue: studentTTwoSidedP(t, df),
+    confidence,
+    changePercent: toPercent(mean),
+    ciLowPercent: toPercent(mean - halfWidth),
+    ciHighPercent: toPercent(mean + halfWidth),
+  };
+}

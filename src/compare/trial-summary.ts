@@ -1,5 +1,7 @@
 import type { RunResult, RunStatus } from '../run/run-result.js';
 import type { Arm } from './schedule.js';
+import { decodeHistogram } from '../metrics/latency-histogram.js';
+import { sketchLatency, type LatencySketch } from './latency-sketch.js';
 
 /** What the comparison needs from one trial (one fresh server process, one run). */
 export interface TrialSummary {
@@ -11,6 +13,8 @@ export interface TrialSummary {
   /** Null when no echo came back, so there is no latency to compare. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** The trial's latency quantiles (latency-sketch.ts), so the p99 gate can pool trials; absent in older summaries. */
+  latencySketch?: LatencySketch | null;
   /** failed + dropped connections + timed-out messages. */
   errors: number;
   /** Connection attempts + messages sent. */
@@ -34,6 +38,7 @@ export interface TrialSummary {
   serverGcPer10kMessages?: number | null;
 }
 
+
 /**
  * Reduces a run to the numbers the gate compares. A failed connection and a timed-out message each count as
  * one failed attempt: the error rate is a gate on "did anything go wrong more often", not a model of either.
@@ -48,6 +53,7 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     achievedPerSec: result.throughput.achievedPerSec,
     p50Ms: result.latencyMs?.p50 ?? null,
     p99Ms: result.latencyMs?.p99 ?? null,
+    latencySketch: sketchOf(result.histogram),
     errors,
     attempted,
     errorRate: attempted > 0 ? errors / attempted : 0,
@@ -61,4 +67,17 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     serverAllocsPerMessage: result.server?.allocsPerMessage ?? null,
     serverGcPer10kMessages: result.server?.gcPer10kMessages ?? null,
   };
+}
+
+function sketchOf(encoded: string | null | undefined): LatencySketch | null {
+  if (typeof encoded !== 'string' || encoded.length === 0) return null;
+  try {
+    const histogram = decodeHistogram(encoded);
+    const sketch = sketchLatency(histogram.totalCount, (percent) => histogram.getValueAtPercentile(percent) / 1000);
+    histogram.destroy();
+    return sketch;
+  } catch {
+    // A histogram that does not decode leaves the p99 gate to each trial's own p99.
+    return null;
+  }
 }

@@ -1,14 +1,20 @@
 /**
  * The A/B regression gate: one verdict per metric, then one for the comparison.
  *
- * Per metric, with a gate g in the bad direction (throughput −5%, p50 and p99 +15%, errors: any rise):
+ * Per metric, with a gate g in the bad direction (metric-catalog.ts: throughput −5%, p50 and p99 +15%, errors: any
+ * rise, server CPU per message +5%, …):
  *   FAIL          p < stage alpha AND the point estimate is beyond g. The p-value tests "no change", so a
  *                 FAIL needs both evidence of a change and a change big enough to matter.
  *   PASS          the whole 95% interval is on the good side of g (an equivalence claim: it is the TOST
  *                 one-sided bound at 2.5%). For errors, which have no interval: B's mean error rate is not
  *                 above A's by more than the gate.
  *   INCONCLUSIVE  anything else: too noisy or too few pairs to say either.
- * Overall: FAIL if any metric fails, else INCONCLUSIVE if any is, else PASS.
+ *   NOT MEASURED  an arm has no value for it (a target without Go metrics has no allocations): never a PASS.
+ * Overall: FAIL if any metric fails, else INCONCLUSIVE if any is, else PASS; NOT MEASURED metrics do not vote.
+ *
+ * Estimates: ratio metrics use the paired t on log-ratios of adjacent A/B trials (statistics.ts); against a
+ * recorded baseline (`design: 'unpaired'`), Welch's t on logs, since stored and fresh trials are not adjacent.
+ * p99 pools each arm's echoes and bootstraps over trials (pooled-tail.ts). Errors: permutation test.
  *
  * Two stages, alpha spent in equal halves (Bonferroni; Pocock's constant would be slightly less strict but
  * depends on the correlation between looks). Stage 1 runs n pairs and tests at alpha/2; if INCONCLUSIVE,
@@ -16,23 +22,17 @@
  * at alpha/2. P(false FAIL) ≤ alpha/2 + alpha/2 whatever stage 1 showed. Declaring one stage spends all
  * of alpha at once and leaves no second stage.
  *
- * Two things alpha does not promise. It is per metric: three ratio metrics (each effectively one-sided,
- * alpha/2) and errors (one-sided, alpha) bound the comparison's false-FAIL rate by 2.5·alpha, not alpha.
+ * Two things alpha does not promise. It is per metric: eight ratio metrics (each effectively one-sided,
+ * alpha/2) and errors (one-sided, alpha) bound the comparison's false-FAIL rate by 5·alpha, not alpha (a
+ * union bound; a FAIL also needs the estimate beyond the gate, which A/A noise rarely reaches).
  * And the p-value tests "no change", not "within the gate": a true change just inside the gate fails more
  * often than alpha (in simulation, a true −2% at 3% noise failed 0.9% of comparisons after two stages).
  */
-import type { Comparison, ExcludedTrial, MetricComparison, MetricName, Verdict } from './comparison.js';
-import {
-  GATE_DIRECTION,
-  MIN_PAIRS,
-  resolveCompareOptions,
-  type CompareOptions,
-  type ResolvedCompareOptions,
-} from './compare-options.js';
-import { errorRiseTest } from './error-rate-test.js';
-import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
-import { pairUp, type TrialPair } from './pair-up.js';
-import { pairedLogRatio, signedRankExactP } from './statistics.js';
+import type { Comparison, MetricComparison, MetricVerdict, Verdict } from './comparison.js';
+import { MIN_PAIRS, resolveCompareOptions, type CompareOptions } from './compare-options.js';
+import { judgeErrors, judgeRatioMetric, judgeTail } from './judge-metric.js';
+import { METRIC_SPECS } from './metric-catalog.js';
+import { pairedDesign, unpairedDesign } from './trial-design.js';
 import type { TrialSummary } from './trial-summary.js';
 
 export * from './compare-options.js';
@@ -45,208 +45,39 @@ export interface ComparisonInput {
   trials: readonly TrialSummary[];
 }
 
-const median = (values: readonly number[]): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? null) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
-
-const RATIO_METRICS = [
-  { metric: 'throughput', unit: 'msg/s', pick: (t: TrialSummary) => t.achievedPerSec },
-  { metric: 'p50', unit: 'ms', pick: (t: TrialSummary) => t.p50Ms },
-  { metric: 'p99', unit: 'ms', pick: (t: TrialSummary) => t.p99Ms },
-] as const;
-
-function signedGate(metric: MetricName, tolerance: number): number {
-  return GATE_DIRECTION[metric] === 'lower-is-worse' ? -tolerance : tolerance;
-}
-
-function judgeRatioMetric(
-  spec: (typeof RATIO_METRICS)[number],
-  pairs: readonly TrialPair[],
-  options: ResolvedCompareOptions,
-  stageAlpha: number,
-): MetricComparison {
-  const { metric, unit } = spec;
-  const gate = signedGate(metric, options.tolerancePercent[metric]);
-  const values: Array<{ a: number; b: number }> = [];
-  for (const pair of pairs) {
-    const a = spec.pick(pair.a);
-    const b = spec.pick(pair.b);
-    if (a !== null && b !== null && a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b)) values.push({ a, b });
-  }
-  const base = {
-    metric,
-    unit,
-    changeKind: 'ratio',
-    method: 'paired-t-log-ratio',
-    aMedian: median(values.map((v) => v.a)),
-    bMedian: median(values.map((v) => v.b)),
-    pairs: values.length,
-    gatePercent: gate,
-  } as const;
-  const dropped = pairs.length - values.length;
-  const droppedNote = dropped > 0 ? ` (${dropped} pair(s) without a positive value on both sides left out)` : '';
-  if (values.length < MIN_PAIRS) {
-    return {
-      ...base,
-      changePercent: null,
-      ciLowPercent: null,
-      ciHighPercent: null,
-      pValue: null,
-      signedRankPValue: null,
-      verdict: 'INCONCLUSIVE',
-      reason: `${values.length} usable pair(s); at least ${MIN_PAIRS} are needed${droppedNote}`,
-    };
-  }
-  const estimate = pairedLogRatio(values, options.confidence);
-  const lowerIsWorse = GATE_DIRECTION[metric] === 'lower-is-worse';
-  const beyondGate = lowerIsWorse ? estimate.changePercent < gate : estimate.changePercent > gate;
-  const intervalClear = lowerIsWorse ? estimate.ciLowPercent > gate : estimate.ciHighPercent < gate;
-  // FAIL is one-directional (B worse), so its test is one-sided: H1 "B is worse than A". Under no change
-  // it FAILs with probability alpha at most, exactly as the two-sided test did, with twice the power.
-  const worse = lowerIsWorse ? estimate.changePercent < 0 : estimate.changePercent > 0;
-  const pWorse = worse ? estimate.pValue / 2 : 1 - estimate.pValue / 2;
-  const ci = `${Math.round(options.confidence * 100)}% CI ${formatSignedPercent(estimate.ciLowPercent)} to ${formatSignedPercent(estimate.ciHighPercent)}`;
-  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, one-sided ${formatPEquals(pWorse)})`;
-  let verdict: Verdict;
-  let reason: string;
-  if (pWorse < stageAlpha && beyondGate) {
-    verdict = 'FAIL';
-    reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${formatSignedPercent(gate, 0)} gate`;
-  } else if (intervalClear) {
-    verdict = 'PASS';
-    reason = `the whole interval ${ci} is on the good side of the ${formatSignedPercent(gate, 0)} gate`;
-  } else {
-    verdict = 'INCONCLUSIVE';
-    reason = beyondGate
-      ? `${change} is beyond the ${formatSignedPercent(gate, 0)} gate but not significant at ${stageAlpha}; more pairs are needed`
-      : `${change}: the interval reaches past the ${formatSignedPercent(gate, 0)} gate; more pairs or less noise are needed`;
-  }
-  return {
-    ...base,
-    changePercent: estimate.changePercent,
-    ciLowPercent: estimate.ciLowPercent,
-    ciHighPercent: estimate.ciHighPercent,
-    pValue: pWorse,
-    signedRankPValue: signedRankExactP(values.map(({ a, b }) => Math.log(b / a))),
-    verdict,
-    reason: reason + droppedNote,
-  };
-}
-
-function judgeErrors(pairs: readonly TrialPair[], options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
-  const gate = signedGate('errors', options.tolerancePercent.errors);
-  const aRates = pairs.map((p) => p.a.errorRate);
-  const bRates = pairs.map((p) => p.b.errorRate);
-  const base = {
-    metric: 'errors',
-    unit: '%',
-    changeKind: 'difference',
-    method: 'permutation-error-rate',
-    aMedian: median(aRates.map((r) => 100 * r)),
-    bMedian: median(bRates.map((r) => 100 * r)),
-    ciLowPercent: null,
-    ciHighPercent: null,
-    signedRankPValue: null,
-    pairs: pairs.length,
-    gatePercent: gate,
-  } as const;
-  if (pairs.length < MIN_PAIRS) {
-    return {
-      ...base,
-      changePercent: null,
-      pValue: null,
-      verdict: 'INCONCLUSIVE',
-      reason: `${pairs.length} usable pair(s); at least ${MIN_PAIRS} are needed`,
-    };
-  }
-  const test = errorRiseTest(aRates, bRates);
-  const differencePoints = 100 * test.difference;
-  const change = `error rate ${formatSignedPoints(differencePoints)} (B ${(100 * test.bMeanRate).toFixed(3)}% vs A ${(100 * test.aMeanRate).toFixed(3)}%, ${formatPEquals(test.pValue)})`;
-  const gateText = gate === 0 ? 'any-rise gate' : `${formatSignedPoints(gate)} gate`;
-  let verdict: Verdict;
-  let reason: string;
-  if (test.pValue < stageAlpha && differencePoints > gate) {
-    verdict = 'FAIL';
-    reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${gateText}`;
-  } else if (differencePoints <= gate) {
-    verdict = 'PASS';
-    reason = `${change}: no rise beyond the ${gateText}`;
-  } else {
-    verdict = 'INCONCLUSIVE';
-    reason = `${change} is beyond the ${gateText} but not significant at ${stageAlpha}`;
-  }
-  return { ...base, changePercent: differencePoints, pValue: test.pValue, verdict, reason };
-}
-
-/** FAIL if any metric fails, else INCONCLUSIVE if any is, else PASS. */
-export function overallVerdict(verdicts: readonly Verdict[]): Verdict {
-  if (verdicts.includes('FAIL')) return 'FAIL';
-  if (verdicts.includes('INCONCLUSIVE') || verdicts.length === 0) return 'INCONCLUSIVE';
+/** FAIL if any metric fails, else INCONCLUSIVE if any is, else PASS. NOT MEASURED metrics do not vote. */
+export function overallVerdict(verdicts: readonly MetricVerdict[]): Verdict {
+  const judged = verdicts.filter((verdict): verdict is Verdict => verdict !== 'NOT MEASURED');
+  if (judged.includes('FAIL')) return 'FAIL';
+  if (judged.includes('INCONCLUSIVE') || judged.length === 0) return 'INCONCLUSIVE';
   return 'PASS';
 }
 
-function excludeUnusable(trials: readonly TrialSummary[]): { pairs: TrialPair[]; excluded: ExcludedTrial[]; scheduledPairs: number } {
-  const { pairs: slots, unpaired } = pairUp(trials);
-  const excluded: ExcludedTrial[] = unpaired.map((t) => ({
-    arm: t.arm,
-    index: t.index,
-    reason: `no trial of the other arm in pair slot ${Math.floor(t.index / 2)}`,
-  }));
-  const unusable = (t: TrialSummary): string | null => {
-    if (t.saturated) {
-      const why = t.saturationReasons.length > 0 ? `: ${t.saturationReasons.join('; ')}` : '';
-      return `the load generator saturated${why}`;
-    }
-    // `failed` (over the error budget) was measured to the end: its errors are what the error gate compares.
-    return t.status === 'completed' || t.status === 'failed' ? null : `the run ended ${t.status}`;
-  };
-  const pairs: TrialPair[] = [];
-  for (const pair of slots) {
-    const aWhy = unusable(pair.a);
-    const bWhy = unusable(pair.b);
-    if (aWhy === null && bWhy === null) {
-      pairs.push(pair);
-      continue;
-    }
-    for (const [trial, why, partner] of [
-      [pair.a, aWhy, pair.b],
-      [pair.b, bWhy, pair.a],
-    ] as const) {
-      excluded.push({
-        arm: trial.arm,
-        index: trial.index,
-        reason: why ?? `its partner (${partner.arm.toUpperCase()}, trial ${partner.index}) was excluded`,
-      });
-    }
-  }
-  excluded.sort((x, y) => x.index - y.index);
-  return { pairs, excluded, scheduledPairs: slots.length + new Set(unpaired.map((t) => Math.floor(t.index / 2))).size };
-}
-
-function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usablePairs: number): string {
-  if (usablePairs < MIN_PAIRS) return `${usablePairs} usable pair(s); at least ${MIN_PAIRS} are needed for a verdict`;
-  const list = (v: Verdict): string =>
+function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usable: number, unit: string): string {
+  if (usable < MIN_PAIRS) return `${usable} usable ${unit}; at least ${MIN_PAIRS} are needed for a verdict`;
+  const list = (v: MetricVerdict): string =>
     metrics
       .filter((m) => m.verdict === v)
       .map((m) => `${m.metric}: ${m.reason}`)
       .join('; ');
   if (verdict === 'FAIL') return list('FAIL');
   if (verdict === 'INCONCLUSIVE') return list('INCONCLUSIVE');
-  return `every metric is within its gate over ${usablePairs} pairs`;
+  const unmeasured = metrics.filter((m) => m.verdict === 'NOT MEASURED').map((m) => m.metric);
+  return `every measured metric is within its gate over ${usable} ${unit.replace('(s)', 's')}${unmeasured.length === 0 ? '' : ` (not measured: ${unmeasured.join(', ')})`}`;
 }
 
-/** Judges A/B trials run in `interleavedSchedule` order. Pure: the trials in, the comparison out. */
+/** Judges A/B trials run in `interleavedSchedule` order (or, unpaired, a baseline's trials as A). Pure. */
 export function compareTrials(input: ComparisonInput, options: CompareOptions = {}): Comparison {
   const resolved = resolveCompareOptions(options);
   const stageAlpha = resolved.alpha / resolved.stages;
-  const { pairs, excluded, scheduledPairs } = excludeUnusable(input.trials);
-  const metrics = [
-    ...RATIO_METRICS.map((spec) => judgeRatioMetric(spec, pairs, resolved, stageAlpha)),
-    judgeErrors(pairs, resolved, stageAlpha),
-  ];
+  const { design, excluded, scheduledPairs, usableUnits } = resolved.design === 'unpaired' ? unpairedDesign(input.trials) : pairedDesign(input.trials);
+  const metrics = METRIC_SPECS.map((spec) =>
+    spec.metric === 'errors'
+      ? judgeErrors(design, resolved, stageAlpha)
+      : spec.metric === 'p99'
+        ? judgeTail(spec, design, resolved, stageAlpha)
+        : judgeRatioMetric(spec, design, resolved, stageAlpha),
+  );
   const verdict = overallVerdict(metrics.map((m) => m.verdict));
   return {
     scenario: input.scenario,
@@ -255,9 +86,10 @@ export function compareTrials(input: ComparisonInput, options: CompareOptions = 
     excluded,
     metrics,
     verdict,
-    reason: summarize(metrics, verdict, pairs.length),
+    reason: summarize(metrics, verdict, usableUnits, design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm'),
     alpha: resolved.alpha,
     confidence: resolved.confidence,
-    stage: { stage: resolved.stage, stages: resolved.stages, stageAlpha, scheduledPairs, usablePairs: pairs.length },
+    stage: { stage: resolved.stage, stages: resolved.stages, stageAlpha, scheduledPairs, usablePairs: usableUnits },
+    design: design.kind,
   };
 }

@@ -10,13 +10,14 @@ export function renderBenchSummaryMarkdown(outcomes: readonly BenchOutcome[], co
   const lines = [
     `${headline} (profile ${context.profile}, ${context.against})`,
     '',
-    '| scenario | verdict | throughput | p99 | errors | note |',
-    '| --- | --- | ---: | ---: | --- | --- |',
+    '| scenario | verdict | throughput | p99 | server CPU/msg | allocs/msg | errors | note |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | --- |',
   ];
   for (const outcome of outcomes) {
     const metrics = outcome.comparison?.comparison.metrics ?? [];
     const change = (name: string): string => {
       const metric = metrics.find((item) => item.metric === name);
+      if (metric?.verdict === 'NOT MEASURED') return 'not measured';
       return metric?.changePercent === null || metric?.changePercent === undefined ? '—' : `${formatSignedPercent(metric.changePercent)} ${metric.verdict}`;
     };
     const single = outcome.run;
@@ -27,8 +28,11 @@ export function renderBenchSummaryMarkdown(outcomes: readonly BenchOutcome[], co
       .filter(Boolean)
       .join('; ')
       .replaceAll('|', '\\|');
-    lines.push(`| ${outcome.scenario} | ${outcome.verdict} | ${throughput} | ${p99} | ${errors} | ${note} |`);
+    const cost = (name: string): string => (single === undefined ? change(name) : '—');
+    lines.push(`| ${outcome.scenario} | ${outcome.verdict} | ${throughput} | ${p99} | ${cost('cpuPerMessage')} | ${cost('allocsPerMessage')} | ${errors} | ${note} |`);
   }
+  const warnings = outcomes.flatMap((outcome) => (outcome.warnings ?? []).map((warning) => `- ${outcome.scenario}: ${warning.replaceAll('|', '\\|')}`));
+  if (warnings.length > 0) lines.push('', `**${warnings.length} baseline warning(s)**:`, ...warnings);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,7 @@
 import type { MetricComparison, Verdict } from '../compare/comparison.js';
 import { renderComparisonMarkdown } from '../compare/markdown-table.js';
 import type { TrialSummary } from '../compare/trial-summary.js';
+import { METRIC_SPECS } from '../compare/metric-catalog.js';
 import type { ComparisonReport } from '../compare/comparison-report.js';
 import { formatBytes, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { formatMicros } from '../metrics/server-cost-text.js';
@@ -14,18 +15,14 @@ import { renderIntervalChart } from './svg-interval-chart.js';
 
 export const VERDICT_TONE: Readonly<Record<Verdict, Tone>> = { PASS: 'good', FAIL: 'bad', INCONCLUSIVE: 'warn' };
 
-const METRIC_TITLE: Readonly<Record<MetricComparison['metric'], string>> = {
-  throughput: 'Throughput',
-  p50: 'Latency p50',
-  p99: 'Latency p99',
-  errors: 'Error rate',
-};
+const METRIC_TITLE = Object.fromEntries(METRIC_SPECS.map((spec) => [spec.metric, spec.label.charAt(0).toUpperCase() + spec.label.slice(1)])) as Readonly<Record<MetricComparison['metric'], string>>;
 
 /** One dot-and-whisker chart per metric: B's change from A, its interval and the gate. */
 export function renderMetricIntervals(report: ComparisonReport): string[] {
   const ci = Math.round(report.comparison.confidence * 100);
-  return report.comparison.metrics.map((m) =>
-    renderIntervalChart({
+  // A metric not measured has no change to draw; the verdict table says so.
+  return report.comparison.metrics.flatMap((m) =>
+    m.verdict === 'NOT MEASURED' ? [] : [renderIntervalChart({
       title: m.changeKind === 'ratio'
         ? `${METRIC_TITLE[m.metric]}: change from A to B with its ${ci}% interval, ${m.verdict}`
         : `${METRIC_TITLE[m.metric]}: change from A to B in percentage points, ${m.verdict}`,
@@ -35,7 +32,7 @@ export function renderMetricIntervals(report: ComparisonReport): string[] {
       high: m.ciHighPercent,
       gate: m.gatePercent,
       verdict: m.verdict,
-    }),
+    })],
   );
 }
 

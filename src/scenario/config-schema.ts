@@ -7,6 +7,7 @@ import { parseBytes, parseDurationMs } from '../units.js';
 import { expandMatrix } from './expand-matrix.js';
 import { matchesPattern } from './match-pattern.js';
 import type { CommonResolved, ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
+import type { MetricName } from './metric-name.js';
 
 export type { ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
 import { parseHeader, parseSubprotocol } from './traffic-options.js';
@@ -106,7 +107,30 @@ const gatesSchema = strict({
   p99Percent: percent().optional(),
   /** Largest tolerated error-rate rise, percentage points. */
   errorsPercent: percent().optional(),
+  /** Largest tolerated rise of the server's CPU time per echoed message, percent. @default 5 */
+  cpuPerMessagePercent: percent().optional(),
+  /** Largest tolerated rise of the bytes the server allocates per message (Go targets), percent. @default 5 */
+  allocBytesPerMessagePercent: percent().optional(),
+  /** Largest tolerated rise of the allocations per message (Go targets), percent. @default 5 */
+  allocsPerMessagePercent: percent().optional(),
+  /** Largest tolerated rise of the server's memory per open connection, percent. @default 10 */
+  memoryPerConnectionPercent: percent().optional(),
+  /** Largest tolerated rise of GC cycles per 10,000 messages (Go targets), percent. @default 25 */
+  gcPer10kMessagesPercent: percent().optional(),
 });
+
+/** Each `gates:` key and the metric it sets (the names in compare/metric-catalog.ts). */
+export const GATE_CONFIG_KEYS: Readonly<Record<keyof z.output<typeof gatesSchema>, MetricName>> = {
+  throughputPercent: 'throughput',
+  p50Percent: 'p50',
+  p99Percent: 'p99',
+  errorsPercent: 'errors',
+  cpuPerMessagePercent: 'cpuPerMessage',
+  allocBytesPerMessagePercent: 'allocBytesPerMessage',
+  allocsPerMessagePercent: 'allocsPerMessage',
+  memoryPerConnectionPercent: 'memoryPerConnection',
+  gcPer10kMessagesPercent: 'gcPer10kMessages',
+};
 
 /** What a scenario and a matrix share besides connections, rate and size. */
 const loadShape = {
@@ -306,10 +330,10 @@ function editDistance(a: string, b: string): number {
 
 function commonOf(s: z.output<z.ZodObject<typeof loadShape>>): CommonResolved {
   const gates: ScenarioGates = {};
-  if (s.gates?.throughputPercent !== undefined) gates.throughput = s.gates.throughputPercent;
-  if (s.gates?.p50Percent !== undefined) gates.p50 = s.gates.p50Percent;
-  if (s.gates?.p99Percent !== undefined) gates.p99 = s.gates.p99Percent;
-  if (s.gates?.errorsPercent !== undefined) gates.errors = s.gates.errorsPercent;
+  for (const [key, metric] of Object.entries(GATE_CONFIG_KEYS) as Array<[keyof typeof GATE_CONFIG_KEYS, MetricName]>) {
+    const value = s.gates?.[key];
+    if (value !== undefined) gates[metric] = value;
+  }
   return {
     ...(s.description === undefined ? {} : { description: s.description }),
     target: s.target,

@@ -44,13 +44,15 @@ describe('the baseline store', () => {
     expect(found.status === 'found' && found.baseline.commit).toBe('b'.repeat(40));
   });
 
-  it('reports a missing baseline as "no baseline" with the reason, never as an error', () => {
+  it('reports a missing baseline as a named warning with the reason, never as an error', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
-    expect(findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' })).toEqual({ status: 'missing', reason: `no baseline recorded for gobwas × x in ${dir}/` });
+    const reason = `no baseline recorded for gobwas × x in ${dir}/`;
+    expect(findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' })).toEqual({ status: 'missing', reason, warnings: [{ code: 'BASELINE_MISSING', message: reason }] });
     writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x', env: { ...baseline().env, fingerprint: 'elsewhere' } }));
     const other = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' });
     expect(other.status).toBe('missing');
-    expect(other.status === 'missing' && other.reason).toMatch(/recorded on another environment \(fingerprint elsewhere ≠ f1\); compare A\/B in one job instead/);
+    expect(other.status === 'missing' && other.reason).toMatch(/BASELINE_OTHER_MACHINE/);
+    expect(other.warnings[0]?.message).toMatch(/recorded on another machine class \(fingerprint elsewhere ≠ this machine's f1\); record baselines on this one, or compare A\/B in one job/);
   });
 
   it('names a corrupt baseline file and what is wrong with it, and never crashes the lookup', () => {
@@ -62,12 +64,37 @@ describe('the baseline store', () => {
     expect(() => readBaseline(truncated)).toThrow(ConfigError);
     expect(() => readBaseline(truncated)).toThrow(new RegExp(`Baseline ${truncated} is not readable JSON`));
     const lookup = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' });
-    expect(lookup.status).toBe('corrupt');
-    expect(lookup.status === 'corrupt' && lookup.file).toBe(truncated);
+    expect(lookup.status).toBe('missing');
+    expect(lookup.warnings).toEqual([expect.objectContaining({ code: 'BASELINE_CORRUPT', file: truncated })]);
+    expect(lookup.status === 'missing' && lookup.reason).toBe('no usable baseline for gobwas × x: BASELINE_CORRUPT');
 
     const wrongShape = path.join(folder, 'ba5e1111e000.json');
     writeFileSync(wrongShape, JSON.stringify({ kind: 'baseline', schemaVersion: 1, target: 'gobwas', trials: [] }));
     expect(() => readBaseline(wrongShape)).toThrow(/scenario: expected a string[\s\S]*load\.connections: expected a number[\s\S]*trials: expected a non-empty array/);
     expect(listBaselines(dir).filter((entry) => entry.problem !== undefined)).toHaveLength(2);
+  });
+
+  it('still uses a good baseline beside a corrupt one, and names the corrupt one', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    const good = writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x' }));
+    const bad = path.join(path.dirname(good), '000000000000.json');
+    writeFileSync(bad, 'not json');
+    const lookup = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1' });
+    expect(lookup.status === 'found' && lookup.file).toBe(good);
+    expect(lookup.warnings.map((w) => [w.code, w.file])).toEqual([['BASELINE_CORRUPT', bad]]);
+  });
+
+  it('names a baseline of another schema version, another load and another machine, field by field', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    const basis = { cpuModel: 'cpu', cores: 2, kernel: '6.1', node: '20.20', tool: '0.1.0' };
+    const future = writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x', commit: '1'.repeat(40), schemaVersion: 99 }));
+    const otherLoad = writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x', commit: '2'.repeat(40), load: { ...load, connections: 2000 } }));
+    const otherMachine = writeBaseline(dir, baseline({ target: 'gobwas', scenario: 'x', commit: '3'.repeat(40), env: { ...baseline().env, fingerprint: 'f9', fingerprintBasis: { ...basis, cores: 4 } } }));
+    const lookup = findBaseline(dir, { target: 'gobwas', scenario: 'x', load, fingerprint: 'f1', basis });
+    expect(lookup.status).toBe('missing');
+    const byFile = Object.fromEntries(lookup.warnings.map((w) => [w.file, w]));
+    expect(byFile[future]).toMatchObject({ code: 'BASELINE_SCHEMA', message: expect.stringMatching(/schemaVersion 99; this wsbench reads 1/) });
+    expect(byFile[otherLoad]).toMatchObject({ code: 'BASELINE_OTHER_LOAD', message: expect.stringMatching(/2000 conns .* this run: 1000 conns/) });
+    expect(byFile[otherMachine]).toMatchObject({ code: 'BASELINE_OTHER_MACHINE', message: expect.stringMatching(/fingerprint f9 ≠ this machine's f1: cores 4, here 2/) });
   });
 });

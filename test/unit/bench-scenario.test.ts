@@ -69,7 +69,10 @@ describe('benchScenario (decisions, on a modelled server)', () => {
     const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: slower.deps });
     expect(outcome.verdict).toBe('FAIL');
     expect(outcome.message).toContain(`against the baseline in ${dir}`);
-    expect(outcome.comparison?.trials.map((trial) => trial.index)).toEqual([1, 3, 5]);
+    // Unpaired against every stored trial: the 3 recorded ones are A (0–2), the 3 fresh ones B (3–5).
+    expect(outcome.comparison?.comparison.design).toBe('unpaired');
+    expect(outcome.comparison?.trials.map((trial) => trial.index)).toEqual([3, 4, 5]);
+    expect(outcome.comparison?.comparison.trials.map((trial) => `${trial.arm}${trial.index}`)).toEqual(['a0', 'a1', 'a2', 'b3', 'b4', 'b5']);
     expect(slower.started).toHaveLength(3);
   });
 
@@ -79,6 +82,7 @@ describe('benchScenario (decisions, on a modelled server)', () => {
     const elsewhere = { ...world.deps, describeEnvironment: () => ({ ...FAKE_ENV, fingerprint: 'other-machine' }) };
     const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: elsewhere });
     expect(outcome.verdict).toBe('NO BASELINE');
-    expect(outcome.message).toMatch(/recorded on another environment/);
+    expect(outcome.message).toMatch(/no usable baseline for fake × fake-50c: BASELINE_OTHER_MACHINE/);
+    expect(outcome.warnings).toEqual([expect.stringMatching(/^BASELINE_OTHER_MACHINE: .* was recorded on another machine class \(fingerprint .* ≠ this machine's other-machine\)/)]);
   });
 });

@@ -56,7 +56,7 @@ describe('renderComparisonMarkdown', () => {
     const markdown = render(0.8);
     expect(markdown).toMatch(/- throughput: FAIL, -20\.\d% \(95% CI .*, one-sided p < 0\.0001\) is significant \(p < 0\.0025\) and beyond the -5% gate/);
     expect(render(1.01)).not.toContain('- throughput:');
-    expect(render(1.01)).toContain('every metric is within its gate over 5 pairs');
+    expect(render(1.01)).toContain('every measured metric is within its gate over 5 pairs');
   });
 
   it('escapes pipes in user text so the table keeps its columns', () => {

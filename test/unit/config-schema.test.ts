@@ -97,6 +97,18 @@ describe('config schema', () => {
     expect(Object.keys(config.profiles)).toEqual(['quick', 'full']);
   });
 
+  it('maps every server-cost gate of a scenario to its metric, and names a misspelt one', () => {
+    const gates = { cpuPerMessagePercent: 3, allocBytesPerMessagePercent: 4, allocsPerMessagePercent: 6, memoryPerConnectionPercent: 12, gcPer10kMessagesPercent: 30 };
+    expect(parseConfig({ scenarios: [{ ...scenario, gates }] }, 'x').scenarios[0]?.gates).toEqual({
+      cpuPerMessage: 3,
+      allocBytesPerMessage: 4,
+      allocsPerMessage: 6,
+      memoryPerConnection: 12,
+      gcPer10kMessages: 30,
+    });
+    expect(problemsOf({ scenarios: [{ ...scenario, gates: { cpuPerMessagesPercent: 3 } }] }).join('\n')).toMatch(/cpuPerMessagesPercent.*cpuPerMessagePercent/);
+  });
+
   it('checks knobs in target SPECs against built-in and config targets', () => {
     const problems = problemsOf({
       targets: { mine: { start: { command: 'srv' }, knobs: { mode: { flag: '--mode', values: ['a', 'b'] }, buf: { flag: '--buf', type: 'bytes' } } } },

@@ -52,17 +52,6 @@ describe('target SPEC', () => {
     expect(() => knobArguments(gobwasTarget, { 'inject-lock-us': '10000001' })).toThrow(/knob inject-lock-us to be at most 10000000/);
     expect(() => knobArguments(gobwasTarget, { 'inject-delay-us': '99999999' })).toThrow(UsageError);
   });
-
-  it('declares mode=echo|broadcast for both fixtures and refuses broadcast over several processes', () => {
-    for (const target of [gobwasTarget, nodeTarget]) {
-      expect(knobArguments(target, parseTargetSpec('gobwas:mode=broadcast,write=batch').knobs)).toEqual(['--mode', 'broadcast', '--write', 'batch']);
-      expect(() => knobArguments(target, { mode: 'fanout' })).toThrow(/knob mode to be one of echo \| broadcast; got "fanout"/);
-      expect(() => knobArguments(target, { mode: 'broadcast', procs: '2' })).toThrow(/mode=broadcast needs one server process, got procs=2/);
-      expect(knobArguments(target, { mode: 'echo', procs: '2' })).toEqual(['--mode', 'echo', '--procs', '2']);
-      expect(knobArguments(target, { 'handshake-timeout-ms': '2000' })).toEqual(['--handshake-timeout-ms', '2000']);
-      expect(() => knobArguments(target, { 'handshake-timeout-ms': '0' })).toThrow(/knob handshake-timeout-ms to be a positive integer/);
-    }
-  });
 });
 
 describe('units', () => {

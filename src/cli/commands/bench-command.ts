@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
+import { ConfigError, GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
 import { benchScenario } from '../../compare/bench-scenario.js';
 import type { BaselineMode, BenchOutcome } from '../../compare/bench-scenario.js';
 import { DEFAULT_BASELINES_DIR } from '../../compare/baseline-store.js';
+import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
 import type { TrialEvent } from '../../compare/run-comparison.js';
 import { renderBenchSummaryMarkdown } from '../../report/bench-summary.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
@@ -24,12 +25,15 @@ Runs the scenario matrix (the seed's plan, or your config's) and judges each sce
   --baseline REF       A/B in this job against the target built at git REF (e.g. the PR's merge-base)
   (default)            the newest recorded baseline in baselines/ with this machine's fingerprint and the
                        same load; without one, A/B against --fallback-ref, else measured once (NO BASELINE)
-Exit 1 when any scenario FAILs; results are written as each scenario ends.
+Exit 1 when any scenario FAILs; exit 2 when no scenario could be judged (every baseline missing, corrupt,
+of another schema, load or machine: each is named as a warning). Results are written as each scenario ends.
 
   --profile NAME       quick (what a PR runs) or full (default quick)
   --scenario GLOB      only scenarios whose name or tag matches (* and ?)
   --fallback-ref REF   A/B against REF for scenarios with no recorded baseline (e.g. HEAD or HEAD~1)
   --pairs N            A/B pairs per scenario (default: the profile's, else 5)
+${GATE_FLAG_USAGE}
+  --no-realtime        run the trials at normal priority (default: real-time SCHED_RR 1 when allowed)
   --baselines-dir DIR  where recorded baselines live (default baselines)
   --config FILE        wsbench.config.ts or wsbench.yaml
   --out DIR            per-scenario JSON and HTML (default results/bench)
@@ -42,6 +46,8 @@ const BENCH_FLAGS = {
   profile: { type: 'string' },
   scenario: { type: 'string' },
   pairs: { type: 'string' },
+  gate: { type: 'string', multiple: true },
+  'no-realtime': { type: 'boolean' },
   baseline: { type: 'string' },
   'fallback-ref': { type: 'string' },
   'baselines-dir': { type: 'string' },
@@ -62,6 +68,7 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
   const profile = values.profile ?? 'quick';
   const pairs = values.pairs === undefined ? undefined : parsePositiveInteger(values.pairs, '--pairs');
   const outDir = values.out ?? path.join('results', 'bench');
+  const gates = parseGateFlags(values.gate);
   const mode: BaselineMode =
     values.baseline !== undefined
       ? { kind: 'ref', ref: values.baseline }
@@ -83,6 +90,8 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
         targets: loaded.targets,
         mode,
         ...(pairs === undefined ? {} : { pairs }),
+        gates,
+        realtime: values['no-realtime'] !== true,
         signal: interrupt.signal,
         ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, output) }),
       });
@@ -99,6 +108,7 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
           ]).failures,
         );
       }
+      for (const warning of outcome.warnings) output.stderr(`  warning ${warning}\n`);
       if (!quiet) output.stderr(`  → ${outcome.verdict}: ${outcome.message.split('\n')[0]}\n`);
       if (outcome.failure instanceof InterruptedError) break;
     }
@@ -125,6 +135,11 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
   if (outcomes.some((outcome) => outcome.verdict === 'FAIL')) throw new GateFailure('REGRESSION', `${outcomes.filter((o) => o.verdict === 'FAIL').map((o) => o.scenario).join(', ')} regressed (see the table above)`);
   const overBudget = outcomes.filter((outcome) => outcome.errorBudgetHeld === false);
   if (overBudget.length > 0) throw new GateFailure('ERROR_BUDGET_EXCEEDED', `${overBudget.map((o) => o.scenario).join(', ')} exceeded the error budget: more messages failed than the scenario allows (see the table above)`);
+  const judgedCount = outcomes.filter((outcome) => outcome.verdict === 'PASS' || outcome.verdict === 'FAIL' || outcome.verdict === 'INCONCLUSIVE').length;
+  const warned = outcomes.flatMap((outcome) => outcome.warnings.map((warning) => `${outcome.scenario}: ${warning}`));
+  if (judgedCount === 0 && outcomes.some((outcome) => outcome.verdict !== 'SKIPPED')) {
+    throw new ConfigError('NOTHING_JUDGED', `No scenario could be judged (${outcomes.map((o) => `${o.scenario} ${o.verdict}`).join(', ')}); record baselines on this machine with \`wsbench baseline record\`, or compare A/B with --baseline REF or --fallback-ref REF`, warned);
+  }
   const broken = outcomes.filter((outcome) => outcome.verdict === 'ERROR');
   if (broken.length > 0) throw new InfrastructureError('BENCH_ERRORS', `${broken.length} scenario(s) could not be measured: ${broken.map((o) => `${o.scenario} (${o.message})`).join('; ')}`);
   return unwritten === undefined ? 0 : unwritten.exitCode;

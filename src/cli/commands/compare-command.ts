@@ -3,6 +3,7 @@ import type { WsbenchError } from '../../errors.js';
 import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '../../compare/run-comparison.js';
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
+import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
 import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatBytes, formatMs, formatRate } from '../../format-numbers.js';
 import { formatMicros } from '../../metrics/server-cost-text.js';
@@ -23,7 +24,8 @@ export const DEFAULT_COMPARE_SCENARIO = 'mid-conn-mid-msg';
 export const COMPARE_USAGE = `Usage: wsbench compare --a SPEC --b SPEC [--scenario NAME] [options]
 
 Runs A and B interleaved (A B B A A B B A …), each trial a fresh server under the same offered load,
-then gives a verdict per metric (throughput, p50, p99, errors): FAIL only when the change is significant
+then gives a verdict per metric (throughput, p50, p99, errors, and the server's CPU per message,
+allocations and bytes per message, memory per connection and GC cycles per 10k messages): FAIL only when the change is significant
 (p < 0.005) and beyond the gate, PASS when the 95% interval is within the gate, else INCONCLUSIVE
 (which runs a pre-declared second stage of pairs within --budget). Exit 1 on FAIL.
 
@@ -33,6 +35,9 @@ then gives a verdict per metric (throughput, p50, p99, errors): FAIL only when t
   --profile NAME       the profile whose scaling applies (default quick)
   --pairs N            A/B pairs in stage 1 (default ${DEFAULT_PAIRS})
   --budget D           most wall time stage 2 may add (default ${DEFAULT_SECOND_STAGE_BUDGET_MS / 60_000}m)
+${GATE_FLAG_USAGE}
+  --no-realtime        run the trials at normal priority (default: real-time SCHED_RR 1 when allowed, so other
+                       work on the machine cannot delay an echo; see the report's scheduling line)
   --config FILE        wsbench.config.ts or wsbench.yaml (default: found in the current folder, else the seed)
 ${LOAD_FLAGS_USAGE}
                        (load flags override the scenario's)
@@ -49,6 +54,8 @@ const COMPARE_FLAGS = {
   profile: { type: 'string' },
   pairs: { type: 'string' },
   budget: { type: 'string' },
+  gate: { type: 'string', multiple: true },
+  'no-realtime': { type: 'boolean' },
   config: { type: 'string' },
   ...LOAD_FLAGS,
   json: { type: 'string' },
@@ -71,6 +78,7 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
   if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected --pairs to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}. Give e.g. --pairs 5`);
   const budgetMs = values.budget === undefined ? DEFAULT_SECOND_STAGE_BUDGET_MS : parseDurationMs(values.budget, '--budget');
   const overrides = parseLoadFlags(values);
+  const gates = parseGateFlags(values.gate);
   const outputs = { json: values.json, html: values.html, md: values.md };
   checkResultOutputs(outputs);
   const specA = parseTargetSpec(values.a, '--a');
@@ -112,8 +120,9 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
       a,
       b,
       pairs,
-      compare: { tolerancePercent: planned.gates },
+      compare: { tolerancePercent: { ...planned.gates, ...gates } },
       secondStageBudgetMs: budgetMs,
+      realtime: values['no-realtime'] !== true,
       signal: interrupt.signal,
       ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, specA.text, specB.text, output) }),
     });
@@ -123,6 +132,7 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
   const { report } = outcome;
   const { written, failure: unwritten } = writeResultOutputs(report, outputs);
   output.stdout(`${renderComparisonMarkdown(report.comparison)}\n`);
+  if (report.scheduling !== undefined) output.stdout(`scheduling: ${report.scheduling.note}\n`);
   for (const file of written) output.stdout(`written ${file}\n`);
   const failure: WsbenchError | undefined = outcome.failure ?? verdictFailure(report.comparison.verdict, report.trials) ?? unwritten;
   if (unwritten !== undefined && failure !== unwritten) output.stderr(`wsbench: ${unwritten.message}\n`);

@@ -1,0 +1,258 @@
+import type { MetricComparison, MetricName, Verdict } from './comparison.js';
+import { GATE_DIRECTION, MIN_PAIRS, type ResolvedCompareOptions } from './compare-options.js';
+import { errorRiseTest } from './error-rate-test.js';
+import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
+import { isUsableSketch } from './latency-sketch.js';
+import type { MetricSpec } from './metric-catalog.js';
+import { pooledTailEstimate } from './pooled-tail.js';
+import type { Arm } from './schedule.js';
+import { pairedLogRatio, signedRankExactP, welchLogRatio } from './statistics.js';
+import { armTrials, type TrialDesign } from './trial-design.js';
+
+/** One metric's verdict rules (see verdict.ts for what FAIL, PASS and INCONCLUSIVE mean). */
+
+export const median = (values: readonly number[]): number | null => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? null) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+export function signedGate(metric: MetricName, tolerance: number): number {
+  return GATE_DIRECTION[metric] === 'lower-is-worse' ? -tolerance : tolerance;
+}
+
+const usable = (x: number | null): x is number => x !== null && x > 0 && Number.isFinite(x);
+
+/** A figure absent from every usable trial of an arm: that arm's target does not expose it. */
+function absentIn(spec: MetricSpec, design: TrialDesign): Arm | 'both' | null {
+  const missing = (arm: Arm): boolean => {
+    const trials = armTrials(design, arm);
+    return trials.length > 0 && trials.every((trial) => spec.pick(trial) === null);
+  };
+  const a = missing('a');
+  const b = missing('b');
+  return a && b ? 'both' : a ? 'a' : b ? 'b' : null;
+}
+
+function notMeasured(spec: MetricSpec, gate: number, arm: Arm | 'both'): MetricComparison {
+  const who = arm === 'both' ? 'either arm' : `arm ${arm.toUpperCase()}`;
+  const why = spec.serverCost ? 'the target exposes no such figure, or wsbench did not start it' : 'no value in its trials';
+  return {
+    metric: spec.metric,
+    unit: spec.unit,
+    changeKind: 'ratio',
+    method: 'none',
+    aMedian: null,
+    bMedian: null,
+    changePercent: null,
+    ciLowPercent: null,
+    ciHighPercent: null,
+    pValue: null,
+    signedRankPValue: null,
+    pairs: 0,
+    gatePercent: gate,
+    verdict: 'NOT MEASURED',
+    reason: `not measured in ${who} (${why}); not judged, and not a PASS`,
+  };
+}
+
+interface RatioEstimate {
+  changePercent: number;
+  ciLowPercent: number;
+  ciHighPercent: number;
+  /** One-sided, H1: B is worse. */
+  pWorse: number;
+  units: number;
+  method: MetricComparison['method'];
+  aMedian: number | null;
+  bMedian: number | null;
+  signedRankPValue: number | null;
+}
+
+/** FAIL, PASS or INCONCLUSIVE from an estimate, the gate and the stage's alpha. */
+function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAlpha: number, confidence: number, note: string): MetricComparison {
+  const lowerIsWorse = spec.direction === 'lower-is-worse';
+  const beyondGate = lowerIsWorse ? estimate.changePercent < gate : estimate.changePercent > gate;
+  const intervalClear = lowerIsWorse ? estimate.ciLowPercent > gate : estimate.ciHighPercent < gate;
+  const ci = `${Math.round(confidence * 100)}% CI ${formatSignedPercent(estimate.ciLowPercent)} to ${formatSignedPercent(estimate.ciHighPercent)}`;
+  const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, one-sided ${formatPEquals(estimate.pWorse)})`;
+  const gateText = `${formatSignedPercent(gate, 0)} gate`;
+  const more = estimate.method === 'welch-t-log' ? 'more trials' : 'more pairs';
+  let verdict: Verdict;
+  let reason: string;
+  if (estimate.pWorse < stageAlpha && beyondGate) {
+    verdict = 'FAIL';
+    reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${gateText}`;
+  } else if (intervalClear) {
+    verdict = 'PASS';
+    reason = `the whole interval ${ci} is on the good side of the ${gateText}`;
+  } else {
+    verdict = 'INCONCLUSIVE';
+    reason = beyondGate
+      ? `${change} is beyond the ${gateText} but not significant at ${stageAlpha}; ${more} are needed`
+      : `${change}: the interval reaches past the ${gateText}; ${more} or less noise are needed`;
+  }
+  return {
+    metric: spec.metric,
+    unit: spec.unit,
+    changeKind: 'ratio',
+    method: estimate.method,
+    aMedian: estimate.aMedian,
+    bMedian: estimate.bMedian,
+    changePercent: estimate.changePercent,
+    ciLowPercent: estimate.ciLowPercent,
+    ciHighPercent: estimate.ciHighPercent,
+    pValue: estimate.pWorse,
+    signedRankPValue: estimate.signedRankPValue,
+    pairs: estimate.units,
+    gatePercent: gate,
+    verdict,
+    reason: reason + note,
+  };
+}
+
+function tooFew(spec: MetricSpec, gate: number, units: number, unitName: string, aMedian: number | null, bMedian: number | null, note: string): MetricComparison {
+  return {
+    metric: spec.metric,
+    unit: spec.unit,
+    changeKind: 'ratio',
+    method: 'none',
+    aMedian,
+    bMedian,
+    changePercent: null,
+    ciLowPercent: null,
+    ciHighPercent: null,
+    pValue: null,
+    signedRankPValue: null,
+    pairs: units,
+    gatePercent: gate,
+    verdict: 'INCONCLUSIVE',
+    reason: `${units} usable ${unitName}; at least ${MIN_PAIRS} are needed${note}`,
+  };
+}
+
+/** Ratio metrics: the paired t on log-ratios (A/B in one job) or Welch's t on logs (against a baseline). */
+export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
+  const gate = signedGate(spec.metric, options.tolerancePercent[spec.metric]);
+  const absent = absentIn(spec, design);
+  if (absent !== null) return notMeasured(spec, gate, absent);
+  // One-sided: FAIL is one-directional (B worse), so H1 is "B is worse"; under no change it FAILs with
+  // probability alpha at most, as the two-sided test did, with twice the power.
+  const oneSided = (changePercent: number, twoSidedP: number): number => {
+    const worse = spec.direction === 'lower-is-worse' ? changePercent < 0 : changePercent > 0;
+    return worse ? twoSidedP / 2 : 1 - twoSidedP / 2;
+  };
+  if (design.kind === 'paired') {
+    const values = design.pairs.flatMap((pair) => {
+      const a = spec.pick(pair.a);
+      const b = spec.pick(pair.b);
+      return usable(a) && usable(b) ? [{ a, b }] : [];
+    });
+    const dropped = design.pairs.length - values.length;
+    const note = dropped > 0 ? ` (${dropped} pair(s) without a positive value on both sides left out)` : '';
+    const aMedian = median(values.map((v) => v.a));
+    const bMedian = median(values.map((v) => v.b));
+    if (values.length < MIN_PAIRS) return tooFew(spec, gate, values.length, 'pair(s)', aMedian, bMedian, note);
+    const estimate = pairedLogRatio(values, options.confidence);
+    return decide(
+      spec,
+      {
+        ...estimate,
+        pWorse: oneSided(estimate.changePercent, estimate.pValue),
+        units: values.length,
+        method: 'paired-t-log-ratio',
+        aMedian,
+        bMedian,
+        signedRankPValue: signedRankExactP(values.map(({ a, b }) => Math.log(b / a))),
+      },
+      gate,
+      stageAlpha,
+      options.confidence,
+      note,
+    );
+  }
+  const a = design.a.map(spec.pick).filter(usable);
+  const b = design.b.map(spec.pick).filter(usable);
+  const dropped = design.a.length + design.b.length - a.length - b.length;
+  const note = dropped > 0 ? ` (${dropped} trial(s) without a positive value left out)` : '';
+  if (Math.min(a.length, b.length) < MIN_PAIRS) return tooFew(spec, gate, Math.min(a.length, b.length), 'trial(s) in the smaller arm', median(a), median(b), note);
+  const estimate = welchLogRatio(a, b, options.confidence);
+  return decide(
+    spec,
+    { ...estimate, pWorse: oneSided(estimate.changePercent, estimate.pValue), units: estimate.pairs, method: 'welch-t-log', aMedian: median(a), bMedian: median(b), signedRankPValue: null },
+    gate,
+    stageAlpha,
+    options.confidence,
+    note,
+  );
+}
+
+/**
+ * p99: from each arm's pooled echoes with a trial-level bootstrap (pooled-tail.ts), when every usable trial
+ * carries its latency sketch; else each trial's own p99, like the other ratio metrics.
+ */
+export function judgeTail(spec: MetricSpec, design: TrialDesign, options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
+  const gate = signedGate(spec.metric, options.tolerancePercent[spec.metric]);
+  const a = armTrials(design, 'a');
+  const b = armTrials(design, 'b');
+  const sketched = [...a, ...b].every((trial) => isUsableSketch(trial.latencySketch));
+  if (!sketched || Math.min(a.length, b.length) < MIN_PAIRS) return judgeRatioMetric(spec, design, options, stageAlpha);
+  const estimate = pooledTailEstimate(
+    design.kind === 'paired'
+      ? { kind: 'paired', pairs: design.pairs.map((pair) => ({ a: pair.a.latencySketch!, b: pair.b.latencySketch! })) }
+      : { kind: 'unpaired', a: a.map((trial) => trial.latencySketch!), b: b.map((trial) => trial.latencySketch!) },
+    options.confidence,
+  );
+  const row = decide(
+    spec,
+    { ...estimate, units: estimate.units, method: design.kind === 'paired' ? 'pooled-bootstrap-paired' : 'pooled-bootstrap', aMedian: estimate.aQuantileMs, bMedian: estimate.bQuantileMs, signedRankPValue: null },
+    gate,
+    stageAlpha,
+    options.confidence,
+    '',
+  );
+  return { ...row, reason: `pooled p99 ${estimate.aQuantileMs.toFixed(2)} → ${estimate.bQuantileMs.toFixed(2)} ms: ${row.reason}` };
+}
+
+/** Error rate: change in percentage points, one-sided permutation test over trials (error-rate-test.ts). */
+export function judgeErrors(design: TrialDesign, options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
+  const gate = signedGate('errors', options.tolerancePercent.errors);
+  const aRates = armTrials(design, 'a').map((t) => t.errorRate);
+  const bRates = armTrials(design, 'b').map((t) => t.errorRate);
+  const units = Math.min(aRates.length, bRates.length);
+  const base = {
+    metric: 'errors',
+    unit: '%',
+    changeKind: 'difference',
+    method: 'permutation-error-rate',
+    aMedian: median(aRates.map((r) => 100 * r)),
+    bMedian: median(bRates.map((r) => 100 * r)),
+    ciLowPercent: null,
+    ciHighPercent: null,
+    signedRankPValue: null,
+    pairs: units,
+    gatePercent: gate,
+  } as const;
+  if (units < MIN_PAIRS) {
+    const what = design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm';
+    return { ...base, changePercent: null, pValue: null, verdict: 'INCONCLUSIVE', reason: `${units} usable ${what}; at least ${MIN_PAIRS} are needed` };
+  }
+  const test = errorRiseTest(aRates, bRates);
+  const differencePoints = 100 * test.difference;
+  const change = `error rate ${formatSignedPoints(differencePoints)} (B ${(100 * test.bMeanRate).toFixed(3)}% vs A ${(100 * test.aMeanRate).toFixed(3)}%, ${formatPEquals(test.pValue)})`;
+  const gateText = gate === 0 ? 'any-rise gate' : `${formatSignedPoints(gate)} gate`;
+  let verdict: Verdict;
+  let reason: string;
+  if (test.pValue < stageAlpha && differencePoints > gate) {
+    verdict = 'FAIL';
+    reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${gateText}`;
+  } else if (differencePoints <= gate) {
+    verdict = 'PASS';
+    reason = `${change}: no rise beyond the ${gateText}`;
+  } else {
+    verdict = 'INCONCLUSIVE';
+    reason = `${change} is beyond the ${gateText} but not significant at ${stageAlpha}`;
+  }
+  return { ...base, changePercent: differencePoints, pValue: test.pValue, verdict, reason };
+}

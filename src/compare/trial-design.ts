@@ -1,0 +1,75 @@
+import type { ExcludedTrial } from './comparison.js';
+import { pairUp, type TrialPair } from './pair-up.js';
+import type { Arm } from './schedule.js';
+import type { TrialSummary } from './trial-summary.js';
+
+/**
+ * How the usable trials are laid out for the tests. `paired`: A/B in one job, adjacent trials share the
+ * machine's state (A B B A …). `unpaired`: a fresh run against a recorded baseline's trials, independent draws.
+ */
+export type TrialDesign = { kind: 'paired'; pairs: TrialPair[] } | { kind: 'unpaired'; a: TrialSummary[]; b: TrialSummary[] };
+
+export interface DesignedTrials {
+  design: TrialDesign;
+  excluded: ExcludedTrial[];
+  scheduledPairs: number;
+  /** Pairs (paired) or the smaller arm's trials (unpaired). */
+  usableUnits: number;
+}
+
+function unusable(t: TrialSummary): string | null {
+  if (t.saturated) {
+    const why = t.saturationReasons.length > 0 ? `: ${t.saturationReasons.join('; ')}` : '';
+    return `the load generator saturated${why}`;
+  }
+  // `failed` (over the error budget) was measured to the end: its errors are what the error gate compares.
+  return t.status === 'completed' || t.status === 'failed' ? null : `the run ended ${t.status}`;
+}
+
+/** Paired: a pair with an unusable trial leaves both out, since its partner has nothing to be compared with. */
+export function pairedDesign(trials: readonly TrialSummary[]): DesignedTrials {
+  const { pairs: slots, unpaired } = pairUp(trials);
+  const excluded: ExcludedTrial[] = unpaired.map((t) => ({ arm: t.arm, index: t.index, reason: `no trial of the other arm in pair slot ${Math.floor(t.index / 2)}` }));
+  const pairs: TrialPair[] = [];
+  for (const pair of slots) {
+    const aWhy = unusable(pair.a);
+    const bWhy = unusable(pair.b);
+    if (aWhy === null && bWhy === null) {
+      pairs.push(pair);
+      continue;
+    }
+    for (const [trial, why, partner] of [
+      [pair.a, aWhy, pair.b],
+      [pair.b, bWhy, pair.a],
+    ] as const) {
+      excluded.push({ arm: trial.arm, index: trial.index, reason: why ?? `its partner (${partner.arm.toUpperCase()}, trial ${partner.index}) was excluded` });
+    }
+  }
+  excluded.sort((x, y) => x.index - y.index);
+  const scheduledPairs = slots.length + new Set(unpaired.map((t) => Math.floor(t.index / 2))).size;
+  return { design: { kind: 'paired', pairs }, excluded, scheduledPairs, usableUnits: pairs.length };
+}
+
+/** Unpaired: each unusable trial is left out alone. */
+export function unpairedDesign(trials: readonly TrialSummary[]): DesignedTrials {
+  const excluded: ExcludedTrial[] = [];
+  const arms: Record<Arm, TrialSummary[]> = { a: [], b: [] };
+  for (const trial of trials) {
+    const why = unusable(trial);
+    if (why === null) arms[trial.arm].push(trial);
+    else excluded.push({ arm: trial.arm, index: trial.index, reason: why });
+  }
+  excluded.sort((x, y) => x.index - y.index);
+  const count = (arm: Arm): number => trials.filter((t) => t.arm === arm).length;
+  return {
+    design: { kind: 'unpaired', a: arms.a, b: arms.b },
+    excluded,
+    scheduledPairs: Math.min(count('a'), count('b')),
+    usableUnits: Math.min(arms.a.length, arms.b.length),
+  };
+}
+
+/** Every usable trial of one arm, whatever the design. */
+export function armTrials(design: TrialDesign, arm: Arm): TrialSummary[] {
+  return design.kind === 'paired' ? design.pairs.map((pair) => pair[arm]) : design[arm];
+}
