@@ -12,6 +12,7 @@ import type { ServerSample } from '../metrics/server-sample.js';
 import { diffTcpCounters, readTcpCounters } from '../metrics/tcp-counters.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
 import { planLoad } from '../plan/preflight.js';
+import { planTargetKnobs } from './plan-target-knobs.js';
 import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
 import { LOG_TAIL_LINES } from '../targets/target-process.js';
 import type { RunningTarget } from '../targets/target-process.js';
@@ -109,6 +110,8 @@ export class MeasurementSession {
   readonly broken: Promise<never>;
   private rejectBroken: (error: Error) => void = () => {};
   private readonly deps: SessionDeps;
+  /** The target's knobs as started: the SPEC's, with the processes the fd-limit plan needs. */
+  private readonly targetKnobs: Record<string, string>;
   private readonly options: SessionOptions;
   private driverInstance: SessionDriver | undefined;
   private zeroMs = performance.now();
@@ -123,6 +126,7 @@ export class MeasurementSession {
     this.url = options.url ?? '';
     this.limits = this.deps.readMachineLimits();
     this.plan = planSession(options, this.limits);
+    this.targetKnobs = planTargetKnobs(options.target, options.definition, this.plan, (message) => options.emit({ type: 'warning', message }));
     this.sourceAddressesByWorker = this.plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address));
     this.env = this.deps.describeEnvironment(TOOL_VERSION);
     this.broken = new Promise<never>((_, reject) => (this.rejectBroken = reject));
@@ -146,7 +150,7 @@ export class MeasurementSession {
     this.git = await this.deps.readGitInfo();
     if (definition !== undefined) {
       emit({ type: 'stage', stage: 'starting-target', detail: this.options.target?.text ?? definition.name });
-      const target = await this.deps.startTarget({ definition, knobs: this.options.target?.knobs ?? {} });
+      const target = await this.deps.startTarget({ definition, knobs: this.targetKnobs });
       this.target = target;
       this.url = target.url;
       emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
@@ -159,7 +163,7 @@ export class MeasurementSession {
         pid: target.pid,
         ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }),
         // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
-        metricsCoverTree: (definition.processCount?.(this.options.target?.knobs ?? {}) ?? 1) <= 1,
+        metricsCoverTree: (definition.processCount?.(this.targetKnobs) ?? 1) <= 1,
       });
       this.costMeter.beforeOpen();
     }

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, runWatched } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, REPO_ROOT, runWatched } from '../support/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-bad-'));
 const file = (name: string, text: string): string => {
@@ -130,6 +131,15 @@ const CASES: Case[] = [
   ['bench with zero pairs', ['bench', '--pairs', '0'], /Expected --pairs to be a positive integer/],
   ['baseline with an unknown action', ['baseline', 'frobnicate'], /Expected `wsbench baseline record` or `wsbench baseline show`/],
 ];
+
+describe('bad-input catalogue: the fd-limit plan', () => {
+  it('a fixture given fewer processes than the fd limit needs: exit 2 before it starts, naming procs=N', async () => {
+    const result = await execa('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" run --target gobwas:procs=1 --connections 300 --quiet`], { reject: false, cwd: REPO_ROOT });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/300 connections need the target to run at least \d+ processes under this machine's fd limit .* Give procs=\d+/);
+    expect(result.stdout).not.toMatch(/starting target/);
+  });
+});
 
 describe('bad-input catalogue', () => {
   it('has at least 60 cases', () => {

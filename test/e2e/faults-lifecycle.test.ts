@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitResult } from '../../src/capacity/limit-result.js';
 import type { RampResult } from '../../src/capacity/ramp-result.js';
 import type { RunResult } from '../../src/run/run-result.js';
-import { isAlive, readJson, runWatched, survivors, waitForOutput } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, REPO_ROOT, isAlive, readJson, runWatched, survivors, waitForOutput } from '../support/cli.js';
 import { startFaultServer } from '../support/fault-servers.js';
 import { pythonForTestServers, startPythonServer } from '../support/python-server.js';
 import type { PythonServerBehaviour } from '../support/python-server.js';
@@ -140,6 +141,19 @@ describe('fault catalogue: runs cut short', () => {
     expect(result.summary).toMatch(/interrupted — partial: .* held/);
     expect(result.summary).not.toMatch(/no rate held/);
     await server.close();
+  });
+});
+
+describe('fault catalogue: the fd-limit plan applied', () => {
+  it('ulimit -n 256 and 300 connections: the fixture is started with the processes the plan needs, and every connection opens', async () => {
+    const json = path.join(outDir, 'fd-plan.json');
+    const result = await execa('bash', ['-c', `ulimit -n 256 && exec "${process.execPath}" "${CLI}" run --target gobwas --connections 300 --rate 1 --duration 3s --warmup 1s --json "${json}"`], { reject: false, cwd: REPO_ROOT, all: true });
+    expect(result.all).toMatch(/starting the target with procs=\d+: one process cannot hold 300 connections/);
+    const written = readJson<RunResult>(json);
+    expect(written.connections.established).toBe(300);
+    expect(written.connections.failed).toBe(0);
+    expect([0, 3]).toContain(result.exitCode);
+    if (result.exitCode === 3) expect(written.machine?.noisy).toBe(true);
   });
 });
 
