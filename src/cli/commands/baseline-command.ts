@@ -6,6 +6,7 @@ import { describeEnvironment } from '../../metrics/environment.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
 import { readGitInfo } from '../../run/git-info.js';
 import { runScenario } from '../../run/run-scenario.js';
+import { enterTrialScheduling, withTargetDemotion } from '../../compare/run-comparison.js';
 import { matchesPattern } from '../../scenario/match-pattern.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
 import { parsePositiveInteger } from '../../units.js';
@@ -17,7 +18,8 @@ import type { CommandOutput } from '../output.js';
 import { parseFlags } from '../parse-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
 
-export const DEFAULT_BASELINE_TRIALS = 5;
+/** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
+export const DEFAULT_BASELINE_TRIALS = 8;
 
 export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
 
@@ -30,6 +32,7 @@ export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
   --target SPEC        only scenarios of this target (show), or record this target instead of the scenario's
   --trials N           trials per scenario (record; default ${DEFAULT_BASELINE_TRIALS})
   --tag TAG            the release tag to note in the files (default: the tag at HEAD, if any)
+  --no-realtime        record at normal priority (default: as compare runs trials, driver real-time when allowed)
   --allow-dirty        record from a working tree with uncommitted changes (the commit would not describe it)
   --dir DIR            where baselines live (default ${DEFAULT_BASELINES_DIR})
   --config FILE        wsbench.config.ts or wsbench.yaml
@@ -42,6 +45,7 @@ const BASELINE_FLAGS = {
   trials: { type: 'string' },
   tag: { type: 'string' },
   'allow-dirty': { type: 'boolean' },
+  'no-realtime': { type: 'boolean' },
   dir: { type: 'string' },
   config: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -80,12 +84,21 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       const definition = resolveTargetDefinition(spec, loaded.targets);
       const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
       const recorded: Baseline['trials'] = [];
-      for (let index = 0; index < trials; index++) {
-        const { result, failure } = await runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal });
-        if (failure instanceof InterruptedError) throw failure;
-        if (failure !== undefined) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
-        recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
-        output.stderr(`${planned.name} trial ${index + 1}/${trials}: ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}\n`);
+      // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
+      const scheduling = await enterTrialScheduling(values['no-realtime'] !== true, [definition]);
+      try {
+        // A trial whose generator saturated is kept (the gate leaves it out) and one more is run, up to twice the count.
+        for (let index = 0, usable = 0; usable < trials && index < 2 * trials; index++) {
+          const { result, failure } = await runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal, onEvent: withTargetDemotion(scheduling, undefined) });
+          if (failure instanceof InterruptedError) throw failure;
+          const saturated = failure?.code === 'GENERATOR_SATURATED';
+          if (failure !== undefined && !saturated) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
+          if (!saturated) usable++;
+          recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
+          output.stderr(`${planned.name} trial ${index + 1} (${usable}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${saturated ? ', generator saturated (kept, not used)' : ''}\n`);
+        }
+      } finally {
+        await scheduling.restore();
       }
       const file = writeBaseline(dir, {
         schemaVersion: BASELINE_SCHEMA_VERSION,
@@ -98,6 +111,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
         recordedAt: new Date().toISOString(),
         env,
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
+        scheduling: { realtime: scheduling.applied, note: scheduling.note },
         trials: recorded,
       });
       output.stdout(`recorded ${file}\n`);
