@@ -17,6 +17,7 @@ Usage: wsbench <command> [options]      (wsbench <command> --help for its option
   baseline   record baselines at this commit (release tags) or show them
   report     HTML and Markdown from a result JSON (run, ramp or compare)
   merge      one result from the shards of a scenario (run --shard I/K), histograms merged exactly
+  k8s        k8s render: Kubernetes manifests for a scenario sharded over K generator pods
 
 Exit codes: 0 done and within gates · 1 a gate failed · 2 usage or config error ·
             3 infrastructure failure (target, workers, saturated generator) · 130 interrupted
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   baseline: async () => (await import('./commands/baseline-command.js')).baselineCommand,
   report: async () => (await import('./commands/report-command.js')).reportCommand,
   merge: async () => (await import('./commands/merge-command.js')).mergeCommand,
+  k8s: async () => (await import('./commands/k8s-command.js')).k8sCommand,
 };
 
 /** The CLI: pick the command, run it, print any error once, return the exit code. */

@@ -36,7 +36,7 @@ ${LOAD_FLAGS_USAGE}
                        back different from what was sent — before the run fails with exit 1 (default 0.001)
                        (defaults: ${DEFAULT_CONNECTIONS} connections × ${DEFAULT_RATE_PER_CONNECTION} msg/s × ${DEFAULT_MESSAGE_BYTES} B for ${DEFAULT_DURATION_MS / 1000} s, ${DEFAULT_WARMUP_MS / 1000} s warm-up)
 ${SHARD_FLAGS_USAGE}
-  --json FILE          write the result JSON (written even when the run fails part way)
+  --json FILE          write the result JSON (written even when the run fails part way); - for stdout
   --html FILE          write a self-contained HTML report with charts
   --md FILE            write a Markdown report (for PR comments and job summaries)
   --save               also keep the run in the seed's layout: results/run_<date>.json and results/charts/
@@ -85,7 +85,8 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL, e.g. ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
   }
   const resultsDir = values.save === true || values['results-dir'] !== undefined ? (values['results-dir'] ?? DEFAULT_RESULTS_DIR) : undefined;
-  const outputs = { json: values.json, html: values.html, md: values.md, resultsDir, resultsDirFlag: values['results-dir'] === undefined ? '--save' : '--results-dir' };
+  const toStdout = values.json === '-';
+  const outputs = { json: toStdout ? undefined : values.json, html: values.html, md: values.md, resultsDir, resultsDirFlag: values['results-dir'] === undefined ? '--save' : '--results-dir' };
   checkResultOutputs(outputs);
   const flagOptions: RunOptions = {
     ...parseLoadFlags(values),
@@ -132,9 +133,12 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
     });
     failure = outcome.failure;
     progress.finish();
+    // `--json -`: the result is stdout's only content (a pod's log is its result file); the summary goes to stderr.
+    const say = toStdout ? output.stderr : output.stdout;
+    if (toStdout) output.stdout(`${JSON.stringify(outcome.result)}\n`);
     const { written, failure: unwritten } = writeResultOutputs(outcome.result, outputs);
-    output.stdout(`${formatRunSummary(outcome.result)}\n`);
-    for (const file of written) output.stdout(`  written     ${file}\n`);
+    say(`${formatRunSummary(outcome.result)}\n`);
+    for (const file of written) say(`  written     ${file}\n`);
     if (unwritten !== undefined) {
       // The run's own failure (if any) decides the exit code; a missing output is reported either way.
       if (failure === undefined) failure = unwritten;
