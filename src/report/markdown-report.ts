@@ -46,6 +46,7 @@ function runMarkdown(result: RunResult): string {
       ['messages', `${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out`],
       ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
       ...serverCostRows(server),
+      ...(result.shards === undefined ? [] : [['shards', shardsCell(result)]]),
     ]),
   ];
   if (measured.length >= 2) {
@@ -62,6 +63,13 @@ function runMarkdown(result: RunResult): string {
   ])));
   parts.push(reproduce(result));
   return parts.join('\n\n');
+}
+
+/** A merged result's shards: how many counted and, when partial, which did not (named as everywhere). */
+function shardsCell(result: RunResult): string {
+  const shards = result.shards ?? [];
+  const left = shards.filter((shard) => !shard.merged).map((shard) => `shard ${shard.index}/${shards.length} ${shard.status}`);
+  return cell(`${shards.length - left.length} of ${shards.length} merged${left.length === 0 ? '' : ` — PARTIAL: ${left.join(', ')}`}`);
 }
 
 function rampMarkdown(result: RampResult): string {

@@ -149,6 +149,7 @@ describe('wsbench merge of shard results', () => {
     expect(merged.shards![2]!.problem).toMatch(/shard 2\/4: no result file \(unreadable: c\.json\)/);
     expect(merged.shards![3]!.problem).toMatch(/shard 3\/4 errored \(SHARD_LATE: shard 3\/4 reached the start barrier/);
     expect(merged.messages.received).toBe(ok.result.messages.received + saturated.result.messages.received);
+    expect(renderMarkdownReport(merged)).toContain('| shards | 2 of 4 merged — PARTIAL: shard 2/4 missing, shard 3/4 errored |');
   });
 
   it('refuses files that are not shards of one scenario, listing every problem', () => {
