@@ -71,7 +71,8 @@ describe('shard failures are named and leave nothing behind', () => {
     const env = { HOSTS: '3', CONNECTIONS: '300', RATE: '2', DURATION: '6s', WARMUP: '1s', PROCS: '1', WORKERS: '1', BARRIER_TIMEOUT: '20s' };
     const killed = await execa('bash', [script, path.join(outDir, 'ns-killed')], { reject: false, all: true, env: { ...env, KILL_SHARD: '2', KILL_AFTER: '5' }, timeout: 150_000 });
     expect(killed.all).toMatch(/killing shard 2\/3/);
-    expect(killed.all).toMatch(/The merged result is partial: shard 2\/3 is not in it/);
+    // Killed before or after the barrier (node's start-up on a busy machine decides), it is named either way.
+    expect(killed.all).toMatch(/The merged result is partial: (shard \d\/3, )*shard 2\/3 (is|are) not in it/);
     expect(killed.exitCode).toBe(3);
     const skipped = await execa('bash', [script, path.join(outDir, 'ns-skipped')], { reject: false, all: true, env: { ...env, SKIP_SHARD: '1' }, timeout: 150_000 });
     expect(skipped.all).toMatch(/shard 1\/3 never reached the start barrier/);
