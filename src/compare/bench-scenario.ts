@@ -1,4 +1,6 @@
 import { InterruptedError, WsbenchError } from '../errors.js';
+import { describePinning } from '../cpu-pin.js';
+import type { CpuPinning } from '../cpu-pin.js';
 import type { ComparisonReport } from './comparison-report.js';
 import type { RunListener } from '../run/run-events.js';
 import { runScenario } from '../run/run-scenario.js';
@@ -72,6 +74,8 @@ export interface BenchScenarioContext {
   signal?: AbortSignal;
   onTrial?: (event: TrialEvent) => void;
   onEvent?: RunListener;
+  /** Where every trial's target and driver run (bench pins them apart by default). */
+  pinning?: CpuPinning;
 }
 
 /** One scenario of the matrix, measured and judged against its baseline. */
@@ -79,7 +83,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
   const base = { scenario: planned.name, generatorSaturated: false, errorBudgetHeld: null, warnings: [] };
   if (planned.skipReason !== undefined) return { ...base, verdict: 'SKIPPED', message: `skipped: ${planned.skipReason}` };
   const spec = parseTargetSpec(planned.target);
-  const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
+  const options = { ...resolveRunOptions({ ...planned.options, scenarioName: planned.name }), ...(context.pinning === undefined ? {} : { pinning: context.pinning }) };
   const pairs = context.pairs ?? planned.pairs ?? DEFAULT_PAIRS;
   const passthrough = trialContext(context);
 
@@ -186,7 +190,7 @@ async function storedComparison(
     { scenario: planned.name, arms: { a: { spec: `${planned.target}@${baseline.commit.slice(0, 12)} (recorded ${baseline.recordedAt.slice(0, 10)}, ${stored} trials)` }, b: { spec: planned.target } }, trials: summaries },
     { stages: 1, design: 'unpaired', tolerancePercent: { ...planned.gates, ...context.gates } },
   );
-  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note } };
+  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note }, pinning: describePinning(options.pinning) };
   const outcome = judged(planned, report, failure, `against the baseline in ${file}`);
   const recordedRealtime = baseline.scheduling?.realtime ?? false;
   if (recordedRealtime !== scheduling.applied) {

@@ -14,4 +14,6 @@ export interface ComparisonReport {
   trials: Array<{ arm: Arm; index: number; result: RunResult }>;
   /** How the trials were scheduled (real-time priority or not, and why); absent in older reports. */
   scheduling?: { realtime: boolean; note: string };
+  /** Where the target and the driver ran, one line (reports written before it lack it). */
+  pinning?: string;
 }

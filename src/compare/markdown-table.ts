@@ -31,7 +31,8 @@ function row(m: MetricComparison): string {
 }
 
 /** The comparison as a pull-request comment: the verdict first, then one row per metric. Pure. */
-export function renderComparisonMarkdown(comparison: Comparison): string {
+/** `pinning`: where the target and the driver ran (the report's line), shown under the statistics note. */
+export function renderComparisonMarkdown(comparison: Comparison, pinning?: string): string {
   const { stage } = comparison;
   const ci = Math.round(comparison.confidence * 100);
   const lines = [
@@ -47,6 +48,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials, p one-sided (H1: B is worse). Error rate: change in percentage points, ' +
       'one-sided permutation test over trials.',
   ];
+  if (pinning !== undefined) lines.push(`CPUs: ${cell(pinning)}.`);
   lines.push(...serverCostLines(comparison));
   if (comparison.excluded.length > 0) {
     lines.push('', 'Excluded trials:', ...comparison.excluded.map((t) => `- ${t.arm.toUpperCase()} trial ${t.index}: ${cell(t.reason)}`));

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { describePinning } from '../cpu-pin.js';
 import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
 import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { ComparisonReport } from './comparison-report.js';
@@ -123,7 +124,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
   } finally {
     await scheduling.restore();
   }
-  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note } };
+  const report: ComparisonReport = { kind: 'compare', schemaVersion: COMPARE_SCHEMA_VERSION, comparison, trials, scheduling: { realtime: scheduling.applied, note: scheduling.note }, pinning: describePinning(options.scenario.pinning) };
   return { report, failure };
 }
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { InfrastructureError } from '../errors.js';
 import { encodeHistogram, mergeEncodedHistograms, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import type { Histogram } from '../metrics/latency-histogram.js';
+import type { CpuPin } from '../cpu-pin.js';
 import { TypedEmitter } from './driver-events.js';
 import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
@@ -37,6 +38,8 @@ export interface DriverOptions {
   handshakeConcurrency?: number;
   handshakeTimeoutMs?: number;
   handshake?: HandshakeOptions;
+  /** Run every worker on these CPUs only (taskset), apart from a pinned target. */
+  pin?: CpuPin;
 }
 
 /** All workers' `opened` reports merged: counts and memory summed, `openMs` the slowest worker's. */
@@ -114,7 +117,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     if (!(options.workers >= 1)) throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
     this.options = options;
     this.workers = Array.from({ length: options.workers }, (_, index) => {
-      const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message));
+      const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message), options.pin);
       void worker.exited.then(({ code, signal }) => {
         if (!worker.isClosing) this.workerDied(index, new InfrastructureError('WORKER_DIED', `driver worker ${index} (pid ${worker.pid}) exited unexpectedly (${signal ?? `code ${code}`}); the measurement is incomplete`));
       });

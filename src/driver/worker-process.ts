@@ -1,6 +1,8 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { formatCpuList } from '../cpu-pin.js';
+import type { CpuPin } from '../cpu-pin.js';
 import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js';
 
 /** How long a worker has to exit after `close` before it is killed. */
@@ -25,10 +27,13 @@ export class WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private closing = false;
 
-  constructor(index: number, onMessage: (message: WorkerMessage) => void) {
+  constructor(index: number, onMessage: (message: WorkerMessage) => void, pin?: CpuPin) {
     this.index = index;
     const entry = workerEntry();
-    this.child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // Pinned, fork runs `taskset -c LIST node …`: taskset execs Node with the IPC channel inherited, so
+    // the worker (same PID) and every thread it starts stay on those CPUs.
+    const launch = pin === undefined ? { execArgv: entry.execArgv } : { execPath: pin.taskset, execArgv: ['-c', formatCpuList(pin.cpus), process.execPath, ...entry.execArgv] };
+    this.child = fork(entry.path, [], { ...launch, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.child.on('message', (message) => onMessage(message as WorkerMessage));
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }

@@ -89,7 +89,7 @@ export function renderComparePage(report: ComparisonReport): HtmlPage {
     headline: { text: `${comparison.verdict}: ${comparison.reason}`, tone: VERDICT_TONE[comparison.verdict] },
     sections: [
       { heading: 'Change per metric', html: renderMetricIntervals(report).map(figure).join('\n') },
-      { heading: 'Verdict table', html: markdownToHtml(renderComparisonMarkdown(comparison)) },
+      { heading: 'Verdict table', html: markdownToHtml(renderComparisonMarkdown(comparison, report.pinning)) },
       { heading: 'Trials', html: `${renderTrialCharts(report).map(figure).join('\n')}\n${trialsTable(report)}` },
     ],
   };

@@ -108,7 +108,7 @@ function rampMarkdown(result: RampResult): string {
 
 function compareMarkdown(report: ComparisonReport): string {
   const { comparison } = report;
-  const parts = [renderComparisonMarkdown(comparison).trim()];
+  const parts = [renderComparisonMarkdown(comparison, report.pinning).trim()];
   const pairs = new Map<number, { a?: number | null; b?: number | null }>();
   for (const t of comparison.trials) {
     const k = Math.floor(t.index / 2);

@@ -101,6 +101,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
     },
     server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: m.samples, ...costFigures(m.cost) },
     machine: m.machineLoad === null ? null : { ...m.machineLoad, noisy: m.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
+    cpuPinning: options.pinning === undefined ? null : { targetCpus: [...options.pinning.target.cpus], driverCpus: [...options.pinning.driver.cpus] },
     tcp: m.tcp,
     timeline: m.timeline,
     loadStartedAtEpochMs: phase?.startEpochMs ?? null,

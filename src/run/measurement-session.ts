@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import type { CpuPinning } from '../cpu-pin.js';
 import type { HandshakeOptions } from '../driver/handshake-options.js';
 import { WorkerLostError } from '../driver/load-driver.js';
 import type { OpenSummary, PhaseOptions, PhaseSummary } from '../driver/load-driver.js';
@@ -53,6 +54,8 @@ export interface SessionOptions {
   sourceAddressOffset?: number | undefined;
   /** Headers, subprotocol, TLS and compression of every connection's upgrade. @default DEFAULT_HANDSHAKE */
   handshake?: HandshakeOptions | undefined;
+  /** Run the target and the driver's workers on separate CPUs (compare, bench); absent: anywhere. */
+  pinning?: CpuPinning | undefined;
   /** Replacements for the target starter, the driver factory, the machine's limits (tests). */
   deps?: Partial<SessionDeps> | undefined;
 }
@@ -150,7 +153,7 @@ export class MeasurementSession {
     this.git = await this.deps.readGitInfo();
     if (definition !== undefined) {
       emit({ type: 'stage', stage: 'starting-target', detail: this.options.target?.text ?? definition.name });
-      const target = await this.deps.startTarget({ definition, knobs: this.targetKnobs });
+      const target = await this.deps.startTarget({ definition, knobs: this.targetKnobs, ...(this.options.pinning === undefined ? {} : { pin: this.options.pinning.target }) });
       this.target = target;
       this.url = target.url;
       emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
@@ -173,6 +176,7 @@ export class MeasurementSession {
       workers: this.plan.workers.length,
       localAddressesByWorker: this.sourceAddressesByWorker,
       ...(this.options.handshake === undefined ? {} : { handshake: this.options.handshake }),
+      ...(this.options.pinning === undefined ? {} : { pin: this.options.pinning.driver }),
     });
     this.driverInstance = driver;
     driver.on('opening', (progress) => emit({ type: 'opening', progress }));

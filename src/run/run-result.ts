@@ -139,6 +139,8 @@ export interface RunResult extends ResultHeader<'run'> {
   server: RunServer;
   /** CPU used on this machine by everything outside wsbench's process tree during the load (null: /proc unreadable). */
   machine: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
+  /** The CPUs the target and the driver's workers were pinned to (compare and bench); null: not pinned. */
+  cpuPinning?: { targetCpus: number[]; driverCpus: number[] } | null;
   /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */
   tcp?: TcpCounters | null;
   timeline: TimelinePoint[];

@@ -59,6 +59,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     handshake,
     sourceAddresses: options.sourceAddresses,
     sourceAddressOffset: options.sourceAddressOffset,
+    pinning: options.pinning,
     deps: context.deps,
   });
   let opened: OpenSummary | undefined;

@@ -1,3 +1,4 @@
+import type { CpuPinning } from '../cpu-pin.js';
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import type { TrafficOptions } from './traffic-options.js';
@@ -50,6 +51,8 @@ export interface ResolvedRunOptions {
   sourceAddresses: readonly string[] | undefined;
   sourceAddressOffset: number;
   errorBudget: number;
+  /** Where the target and the driver run (compare and bench pin them apart); absent: anywhere. */
+  pinning?: CpuPinning;
 }
 
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {

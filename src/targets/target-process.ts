@@ -3,6 +3,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { InfrastructureError, UsageError } from '../errors.js';
+import { pinnedCommand } from '../cpu-pin.js';
+import type { CpuPin } from '../cpu-pin.js';
 import { LogTail } from './log-tail.js';
 import { findFreePort, isAccepting } from './free-port.js';
 import { fillPlaceholders, knobArguments } from './target-definition.js';
@@ -25,6 +27,8 @@ export interface TargetExit {
 export interface StartTargetOptions {
   definition: TargetDefinition;
   knobs: Record<string, string>;
+  /** Run the target on these CPUs only (taskset), so it does not share them with the driver. */
+  pin?: CpuPin;
   /** Fixed port; by default a free one is chosen so every trial gets a fresh server. */
   port?: number;
   readyTimeoutMs?: number;
@@ -86,7 +90,8 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
   }
   const command = definition.prepare === undefined ? definition.command : await definition.prepare();
   const args = [...fillPlaceholders(definition.args, { port, host: TARGET_HOST, metricsAddr }), ...knobArgs];
-  const commandLine = [command, ...args].map(quoteArgument).join(' ');
+  const launch = pinnedCommand(options.pin, command, args);
+  const commandLine = [launch.command, ...launch.args].map(quoteArgument).join(' ');
 
   const logTail = new LogTail();
   let readyLineSeen = definition.readyLine === undefined;
@@ -101,7 +106,8 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
     throw new UsageError('TARGET_COMMAND_NOT_FOUND', `Target ${definition.name}: the command ${JSON.stringify(command)} was not found${command.includes('/') ? '' : ' on PATH'}. Check \`start.command\` of target ${definition.name} in your wsbench config (an absolute path, or a program on PATH)`);
   }
   // Dies with wsbench even on SIGKILL (no exit hook runs then): the kernel sends it SIGKILL when we go.
-  const [file, fileArgs] = PDEATHSIG_WRAPPER === undefined ? [command, args] : [PDEATHSIG_WRAPPER, ['--pdeathsig', 'KILL', '--', command, ...args]];
+  const [file, fileArgs] = PDEATHSIG_WRAPPER === undefined ? [launch.command, launch.args] : [PDEATHSIG_WRAPPER, ['--pdeathsig', 'KILL', '--', launch.command, ...launch.args]];
+  // Pinned, taskset execs the command: the PID is the server's, and its threads and children inherit the CPUs.
   const subprocess: ResultPromise = execa(file, fileArgs, {
     cwd: definition.cwd,
     env: definition.env,

@@ -7,6 +7,7 @@ import { formatMs, formatRate } from '../../format-numbers.js';
 import { readGitInfo } from '../../run/git-info.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { enterTrialScheduling, withTargetDemotion } from '../../compare/run-comparison.js';
+import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import { matchesPattern } from '../../scenario/match-pattern.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
 import { parsePositiveInteger } from '../../units.js';
@@ -36,6 +37,8 @@ export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
   --allow-dirty        record from a working tree with uncommitted changes (the commit would not describe it)
   --dir DIR            where baselines live (default ${DEFAULT_BASELINES_DIR})
   --config FILE        wsbench.config.ts or wsbench.yaml
+  --no-pin             record with the target and the driver unpinned (bench pins them apart by default,
+                       and a baseline should be measured the way it will be compared)
 `;
 
 const BASELINE_FLAGS = {
@@ -48,6 +51,7 @@ const BASELINE_FLAGS = {
   'no-realtime': { type: 'boolean' },
   dir: { type: 'string' },
   config: { type: 'string' },
+  'no-pin': { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,6 +77,8 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
   const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
   const env = describeEnvironment(TOOL_VERSION);
   const tag = values.tag ?? (git.ref !== null && /^v\d/.test(git.ref) ? git.ref : null);
+  const pinning = decideCpuPinning(values['no-pin'] !== true);
+  output.stderr(`baseline: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
   const interrupt = abortOnInterrupt();
   try {
     for (const planned of scenarios) {
@@ -82,7 +88,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       }
       const spec = parseTargetSpec(values.target ?? planned.target);
       const definition = resolveTargetDefinition(spec, loaded.targets);
-      const options = resolveRunOptions({ ...planned.options, scenarioName: planned.name });
+      const options = { ...resolveRunOptions({ ...planned.options, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
       const recorded: Baseline['trials'] = [];
       // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
       const scheduling = await enterTrialScheduling(values['no-realtime'] !== true, [definition]);

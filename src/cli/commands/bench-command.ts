@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError, GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
 import { benchScenario } from '../../compare/bench-scenario.js';
+import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import type { BaselineMode, BenchOutcome } from '../../compare/bench-scenario.js';
 import { DEFAULT_BASELINES_DIR } from '../../compare/baseline-store.js';
 import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
@@ -39,6 +40,8 @@ ${GATE_FLAG_USAGE}
   --out DIR            per-scenario JSON and HTML (default results/bench)
   --md FILE            the summary table and each scenario's verdict, for PR comments
   --html FILE          an index page linking each scenario's HTML report
+  --no-pin             do not pin the target and the driver to separate CPUs (on ≥ 2 CPUs they are, with
+                       taskset: the target on the first half, the driver's workers on the rest)
   --quiet              no per-trial progress
 `;
 
@@ -55,6 +58,7 @@ const BENCH_FLAGS = {
   out: { type: 'string' },
   md: { type: 'string' },
   html: { type: 'string' },
+  'no-pin': { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -79,6 +83,8 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
   const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
   const quiet = values.quiet === true;
   if (!quiet) output.stderr(`bench: profile ${profile}, ${scenarios.length} scenario(s), ${against}\n`);
+  const pinning = decideCpuPinning(values['no-pin'] !== true);
+  if (!quiet || (!pinning.pinned && values['no-pin'] !== true)) output.stderr(`bench: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
 
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: writing what was measured\n'));
   const outcomes: BenchOutcome[] = [];
@@ -92,6 +98,7 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
         ...(pairs === undefined ? {} : { pairs }),
         gates,
         realtime: values['no-realtime'] !== true,
+        ...(pinning.pinned ? { pinning: pinning.pinning } : {}),
         signal: interrupt.signal,
         ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, output) }),
       });

@@ -4,6 +4,7 @@ import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '..
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
 import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
+import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatBytes, formatMs, formatRate } from '../../format-numbers.js';
 import { formatMicros } from '../../metrics/server-cost-text.js';
@@ -44,6 +45,8 @@ ${LOAD_FLAGS_USAGE}
   --json FILE          write the comparison (every trial's result included)
   --md FILE            write the Markdown report (PR comment)
   --html FILE          write the HTML report
+  --no-pin             do not pin the target and the driver to separate CPUs (on ≥ 2 CPUs they are, with
+                       taskset: the target on the first half, the driver's workers on the rest)
   --quiet              no per-trial progress
 `;
 
@@ -61,6 +64,7 @@ const COMPARE_FLAGS = {
   json: { type: 'string' },
   md: { type: 'string' },
   html: { type: 'string' },
+  'no-pin': { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -101,9 +105,12 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     return { spec, definition: definition as TargetDefinition, ...(commit === undefined ? {} : { commit }) };
   };
   const [a, b] = [await arm(specA), await arm(specB)];
-  const scenario = resolveRunOptions({ ...planned.options, ...overrides, scenarioName: planned.name });
+  const pinning = decideCpuPinning(values['no-pin'] !== true);
+  const scenario = { ...resolveRunOptions({ ...planned.options, ...overrides, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
 
   const quiet = values.quiet === true;
+  // Unpinned by default only when it cannot be had: say why, so a noisier comparison is not a mystery.
+  if (!quiet || (!pinning.pinned && values['no-pin'] !== true)) output.stderr(`${pinning.pinned ? pinning.description : pinning.reason}\n`);
   if (!quiet) {
     output.stderr(
       `comparing A ${specA.text}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`} vs B ${specB.text}${b.commit === undefined ? '' : ` (${b.commit.slice(0, 12)})`} on ${planned.name}: ` +
@@ -131,7 +138,7 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
   }
   const { report } = outcome;
   const { written, failure: unwritten } = writeResultOutputs(report, outputs);
-  output.stdout(`${renderComparisonMarkdown(report.comparison)}\n`);
+  output.stdout(`${renderComparisonMarkdown(report.comparison, report.pinning)}\n`);
   if (report.scheduling !== undefined) output.stdout(`scheduling: ${report.scheduling.note}\n`);
   for (const file of written) output.stdout(`written ${file}\n`);
   const failure: WsbenchError | undefined = outcome.failure ?? verdictFailure(report.comparison.verdict, report.trials) ?? unwritten;
