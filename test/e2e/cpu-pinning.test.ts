@@ -8,7 +8,7 @@ import { readJson, runCli } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-e2e-pin-'));
 const canPin = findTaskset() !== undefined && readAllowedCpus().length >= 2;
-const LOAD = ['--connections', '50', '--rate', '5', '--size', '256', '--duration', '2s', '--warmup', '1s', '--pairs', '2', '--budget', '0'];
+const LOAD = ['--connections', '50', '--rate', '5', '--size', '256', '--duration', '2s', '--warmup', '1s', '--pairs', '2', '--budget', '0s'];
 
 async function compare(name: string, extra: string[] = []): Promise<{ report: ComparisonReport; stdout: string; stderr: string }> {
   const json = path.join(outDir, `${name}.json`);
