@@ -16,6 +16,12 @@ export interface SearchOptions {
   maxProbes: number;
   growthFactor?: number;
   precision?: number;
+  /**
+   * While bracketing, the next rate to try after `rate` gave `verdict`, from what the probe measured (the
+   * server's CPU per message, the rate a failing probe did achieve); undefined = grow or shrink by
+   * `growthFactor`. Kept inside the known bracket, so a bad estimate costs probes, never correctness.
+   */
+  propose?: (rate: number, verdict: 'pass' | 'fail') => number | undefined;
 }
 
 /** What a probe found: it passed, it failed, or the search cannot go on (the server died). */
@@ -50,7 +56,9 @@ export async function searchMaxRate(options: SearchOptions, probe: (rate: number
   while (probed.length < options.maxProbes && (low === null || high === null)) {
     const verdict = await run(rate);
     if (verdict === 'abort') return outcome(true);
-    rate = verdict === 'pass' ? rate * growth : rate / growth;
+    const fallback = verdict === 'pass' ? rate * growth : rate / growth;
+    const proposed = options.propose?.(rate, verdict);
+    rate = proposed === undefined || !inside(proposed, verdict === 'pass' ? rate : low, verdict === 'fail' ? rate : high) ? fallback : roundRate(proposed);
   }
   // Bisect the bracket.
   while (probed.length < options.maxProbes && low !== null && high !== null && (high - low) / low > precision) {
@@ -58,6 +66,10 @@ export async function searchMaxRate(options: SearchOptions, probe: (rate: number
     if (verdict === 'abort') return outcome(true);
   }
   return outcome(false);
+}
+
+function inside(rate: number, above: number | null, below: number | null): boolean {
+  return Number.isFinite(rate) && rate > 0 && (above === null || rate > above) && (below === null || rate < below);
 }
 
 /** Three significant digits: a probe rate nobody has to squint at. */

@@ -13,7 +13,7 @@ import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { LIMIT_SCHEMA_VERSION } from './limit-result.js';
 import type { LimitProbe, LimitResult } from './limit-result.js';
-import { DEFAULT_MAX_PROBES, searchMaxRate } from './limit-search.js';
+import { DEFAULT_MAX_PROBES, roundRate, searchMaxRate } from './limit-search.js';
 import type { ProbeVerdict } from './limit-search.js';
 import type { RampContext } from './ramp.js';
 import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-options.js';
@@ -22,6 +22,15 @@ import { formatRate } from './stop-criteria.js';
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
 export const DEFAULT_START_RATE_PER_CONNECTION = 1;
+export const DEFAULT_START_MESSAGES_PER_SEC = 1_000;
+/** Without a server CPU reading, a passing probe grows the rate this much: 1K to 200K msg/s in four steps. */
+export const UNCALIBRATED_GROWTH = 4;
+/** A calibrated jump aims this far below the capacity the server's CPU per message predicts. */
+const CALIBRATED_TARGET = 0.8;
+/** The most one calibrated jump multiplies the rate by. */
+const MAX_CALIBRATED_JUMP = 16;
+/** Below this server CPU the per-message estimate is mostly noise. */
+const MIN_CPU_PERCENT_FOR_ESTIMATE = 5;
 /** Quiet time between probes, so a backlog left by a failed probe does not count against the next. */
 export const PROBE_SETTLE_MS = 1_000;
 
@@ -58,7 +67,9 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const maxProbes = options.maxProbes ?? DEFAULT_MAX_PROBES;
   const holdMs = options.holdMs ?? DEFAULT_PROBE_HOLD_MS;
   const warmupMs = Math.min(DEFAULT_PROBE_WARMUP_MS, Math.floor(holdMs / 5));
-  const startRate = options.startRatePerConnection ?? DEFAULT_START_RATE_PER_CONNECTION;
+  // Unless told, start at 1,000 msg/s in all (or 1/s per connection if that is more): 1/s on 100 connections
+  // would spend half the probe budget below any real server's limit.
+  const startRate = options.startRatePerConnection ?? roundRate(Math.max(DEFAULT_START_RATE_PER_CONNECTION, DEFAULT_START_MESSAGES_PER_SEC / options.connections));
   if (options.messageBytes < MIN_MESSAGE_BYTES) throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes; got ${options.messageBytes}. Give e.g. --size 64`);
   if (holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s; got ${holdMs} ms. Give e.g. --hold 10s`);
   if (options.url === undefined && options.target === undefined) throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
@@ -104,7 +115,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
       session.throwIfInterrupted();
       return died !== undefined ? 'abort' : result.passed ? 'pass' : 'fail';
     };
-    search = await searchMaxRate({ startRate, maxProbes }, probe);
+    search = await searchMaxRate({ startRate, maxProbes, propose: (rate, verdict) => proposeNextRate(probes.at(-1), rate, verdict, established, minAchievedRatio) }, probe);
   } catch (error) {
     failure = asWsbenchError(error);
   }
@@ -201,4 +212,24 @@ function summarizeLimit(maxRate: number | null, maxPerSec: number | null, option
   const next = failing === undefined ? 'no probe failed within the budget (the limit is higher)' : `${formatRate(failing.offeredPerSec)} msg/s failed (${failing.reasons.map((reason) => reason.split(':')[0]).join(', ')})`;
   const by = limitedBy === 'generator' ? ' — the limit is the load generator, not the server' : '';
   return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
+}
+
+/**
+ * The next rate to bracket the limit with, from what the last probe measured. A pass with the server's CPU
+ * known predicts the capacity of one server core (achieved × 100 / CPU%), and the next probe aims just below
+ * it; without a CPU reading the rate grows ×4. A probe that failed on throughput achieved what the server can
+ * carry under overload: the next probe goes just below that, not to half the failed rate.
+ */
+export function proposeNextRate(last: LimitProbe | undefined, rate: number, verdict: 'pass' | 'fail', connections: number, minAchievedRatio: number): number | undefined {
+  if (last === undefined || connections <= 0) return undefined;
+  if (verdict === 'pass') {
+    const cpu = last.serverCpuPercent;
+    if (cpu !== null && cpu >= MIN_CPU_PERCENT_FOR_ESTIMATE && last.achievedPerSec > 0) {
+      const predictedPerConnection = (last.achievedPerSec * 100) / cpu / connections;
+      return Math.min(rate * MAX_CALIBRATED_JUMP, Math.max(rate * 2, CALIBRATED_TARGET * predictedPerConnection));
+    }
+    return rate * UNCALIBRATED_GROWTH;
+  }
+  if (last.achievedPerSec > 0 && last.achievedPerSec < minAchievedRatio * last.offeredPerSec) return (0.9 * last.achievedPerSec) / connections;
+  return undefined;
 }

@@ -8,7 +8,9 @@ import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
 import { DEFAULT_HANDSHAKE } from './handshake-options.js';
 import type { HandshakeOptions } from './handshake-options.js';
-import type { OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+import { mergeBroadcasts, mergeChurn, mergeHeartbeats } from './traffic-merge.js';
+import type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
+import type { LoadCommand, OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
 
 export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -58,7 +60,18 @@ export interface PhaseOptions {
    * default: now plus a short lead, so every worker starts on the same beat.
    */
   startEpochMs?: number;
+  /** The traffic shape (message, pattern, heartbeat): the same for every worker. */
+  traffic?: PhaseTraffic;
 }
+
+/** The parts of a load command that shape the traffic rather than its size and timing. */
+export type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
+
+export type PhaseTraffic = Pick<LoadCommand, 'message' | 'pattern' | 'publishers' | 'subscribeTemplate' | 'pingIntervalMs' | 'stormAtMs'> & {
+  /** Reconnects per second across all workers; each worker takes its share. */
+  churnRatePerSec?: number;
+};
+
 
 export interface PhaseSummary extends PhaseCounters {
   phaseId: number;
@@ -84,6 +97,9 @@ export interface PhaseSummary extends PhaseCounters {
   /** Driver CPU (all workers, user + system) per echoed message over the phase; NaN without echoes. */
   cpuMicrosPerEcho: number;
   seconds: LoadSecond[];
+  heartbeat?: HeartbeatSummary;
+  broadcast?: BroadcastSummary;
+  churn?: ChurnSummary;
 }
 
 interface Pending<T> {
@@ -181,6 +197,10 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
           scheduleOffset: index / this.workers.length,
           maxBufferedBytes: phase.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
           pacer: phase.pacer ?? DEFAULT_PACER,
+          workerIndex: index,
+          workers: this.workers.length,
+          ...(phase.traffic ?? {}),
+          ...(phase.traffic?.churnRatePerSec === undefined ? {} : { churnRatePerSec: phase.traffic.churnRatePerSec / this.workers.length }),
         }),
       );
     });
@@ -214,6 +234,9 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       workerRssBytes: sum(reports, (report) => report.rssBytes),
       cpuMicrosPerEcho: sum(reports, (report) => report.cpuMicros) / sum(reports, (report) => report.echoesInPhase),
       seconds: this.phaseSeconds,
+      ...mergeHeartbeats(reports),
+      ...mergeBroadcasts(reports),
+      ...mergeChurn(reports),
     };
     sendLag.destroy();
     // A worker died during the phase: the survivors' figures are kept, and the measurement is still incomplete.

@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { ClientConnection } from './client-transport.js';
+import { ConnectionLedger } from './connection-ledger.js';
+import { Churn } from './churn.js';
+import type { ChurnReport, Redial } from './churn.js';
+import { Heartbeat } from './heartbeat.js';
+import type { HeartbeatReport } from './heartbeat.js';
+import { createMessageCodec } from './message-codec.js';
+import type { MessageCodec } from './message-codec.js';
+import { createBroadcastFrame, intendedEpochUsOf, writeBroadcastFrame } from './broadcast-frame.js';
+import { SubscriberStats } from './subscriber-stats.js';
 import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
@@ -21,36 +30,8 @@ const PAYLOAD_MAGIC = 0x31425357; // "WSB1", little-endian
 const MIN_WAKE_INTERVAL_MS = 0.5;
 /** An interrupted phase waits at most this long for echoes already in flight. */
 const INTERRUPT_DRAIN_MS = 1000;
-
-/**
- * One connection's send/echo bookkeeping. Echoes come back in order on a connection, so the messages in
- * flight are the sequence numbers [acked, sent), and a ring of their intended send times is all the state
- * needed to measure RTT from the intended time and to time out the oldest.
- */
-class ConnectionLedger {
-  sent = 0;
-  acked = 0;
-  private intended = new Float64Array(8);
-
-  constructor(readonly connection: ClientConnection) {}
-
-  record(sequence: number, intendedMs: number): void {
-    if (sequence - this.acked >= this.intended.length) this.grow();
-    this.intended[sequence & (this.intended.length - 1)] = intendedMs;
-  }
-
-  intendedOf(sequence: number): number {
-    return this.intended[sequence & (this.intended.length - 1)]!;
-  }
-
-  private grow(): void {
-    const larger = new Float64Array(this.intended.length * 2);
-    for (let sequence = this.acked; sequence < this.sent; sequence++) {
-      larger[sequence & (larger.length - 1)] = this.intendedOf(sequence);
-    }
-    this.intended = larger;
-  }
-}
+/** A broadcast phase keeps listening this long after the last publish for deliveries still on their way. */
+export const BROADCAST_DRAIN_MS = 1000;
 
 const emptyCounters = (): PhaseCounters => ({ sent: 0, received: 0, timedOut: 0, late: 0, mismatched: 0, unmatched: 0, backpressured: 0, dropped: 0 });
 
@@ -63,19 +44,31 @@ export interface LoadPhaseOptions {
   onSnapshot: (snapshot: SnapshotReport) => void;
   /** Connections among `connections` that closed after opening and before this phase (reported as dropped). */
   lostBeforeStart?: number;
+  /** Opens a replacement connection, for `--pattern churn`. */
+  redial?: Redial;
+  onReplaced?: (previous: ClientConnection, next: ClientConnection) => void;
 }
 
 /**
  * Drives one phase of open-model load over a worker's connections: sends on the schedule whatever the
- * echoes do, records RTT from each message's intended send time and the generator's own send lag, and
- * reports every second. Resolves with the measured-window totals once every message is echoed or timed out.
+ * replies do, records RTT from each message's intended send time and the generator's own send lag, and
+ * reports every second. Resolves with the measured-window totals once every message is answered or timed out.
+ * In a broadcast the publishers send and the subscribers' deliveries are the "replies", timed from the
+ * publisher's intended send time carried in the frame.
  */
 export class LoadPhase {
   private readonly command: LoadCommand;
   private readonly clock: Clock;
   private readonly ledgers: ConnectionLedger[];
+  /** The connections that send on the schedule: all of them, or a broadcast's publishers. */
+  private readonly senders: ConnectionLedger[];
   private readonly schedule: SendSchedule | null;
   private readonly payload: Buffer;
+  private readonly codec: MessageCodec | null;
+  private readonly broadcast: boolean;
+  private readonly subscriberStats: SubscriberStats | null;
+  private readonly heartbeat: Heartbeat | null;
+  private readonly churn: Churn | null;
   private readonly startMs: number;
   private readonly measureFromMs: number;
   private endMs: number;
@@ -107,37 +100,71 @@ export class LoadPhase {
   private finished = false;
 
   constructor(options: LoadPhaseOptions) {
-    this.command = options.command;
+    const command = options.command;
+    this.command = command;
     this.clock = options.clock ?? (() => performance.now());
     const epochToClock = options.epochToClock ?? ((epochMs: number) => epochMs - performance.timeOrigin);
-    this.epochOffsetMs = options.command.startEpochMs - epochToClock(options.command.startEpochMs);
-    this.startMs = epochToClock(options.command.startEpochMs);
-    this.measureFromMs = this.startMs + options.command.warmupMs;
-    this.endMs = this.startMs + options.command.durationMs;
+    this.epochOffsetMs = command.startEpochMs - epochToClock(command.startEpochMs);
+    this.startMs = epochToClock(command.startEpochMs);
+    this.measureFromMs = this.startMs + command.warmupMs;
+    this.endMs = this.startMs + command.durationMs;
     this.onSnapshot = options.onSnapshot;
-    this.ledgers = options.connections.map((connection) => new ConnectionLedger(connection));
+    this.broadcast = command.pattern === 'broadcast';
+    this.codec = this.broadcast || command.message === undefined ? null : createMessageCodec(command.message, command.messageBytes);
+    const workerIndex = command.workerIndex ?? 0;
+    const workers = command.workers ?? 1;
+    this.ledgers = options.connections.map((connection, index) => new ConnectionLedger(connection, workerIndex + index * workers, this.codec?.unordered === true));
+    this.senders = this.broadcast ? this.ledgers.filter((ledger) => ledger.id < (command.publishers ?? 1)) : this.ledgers;
+    this.subscriberStats = this.broadcast ? new SubscriberStats(this.ledgers.length) : null;
     this.liveConnections = this.ledgers.filter((ledger) => ledger.connection.isOpen).length;
+    this.schedule =
+      this.senders.length === 0
+        ? null
+        : new SendSchedule({
+            startMs: this.startMs,
+            ratePerConnection: command.ratePerConnection,
+            connections: this.senders.length,
+            offset: command.scheduleOffset,
+          });
+    if (this.broadcast) {
+      this.payload = createBroadcastFrame(command.messageBytes);
+    } else {
+      this.payload = Buffer.alloc(Math.max(PAYLOAD_HEADER_BYTES, command.messageBytes), 0x61);
+      this.payload.writeUInt32LE(PAYLOAD_MAGIC, 4);
+    }
     if ((options.lostBeforeStart ?? 0) > 0) {
       this.dropsByCode.CLOSED_BEFORE_LOAD = options.lostBeforeStart!;
       this.count('dropped', options.lostBeforeStart!, true);
     }
-    this.schedule =
-      this.ledgers.length === 0
+    this.heartbeat = command.pingIntervalMs === undefined ? null : new Heartbeat(() => this.ledgers.map((ledger) => ledger.connection), command.pingIntervalMs, this.startMs, this.clock);
+    this.churn =
+      command.pattern !== 'churn' || options.redial === undefined
         ? null
-        : new SendSchedule({
+        : new Churn(this.ledgers, {
+            ratePerSec: command.churnRatePerSec ?? 0,
+            ...(command.stormAtMs === undefined ? {} : { stormAtMs: command.stormAtMs }),
             startMs: this.startMs,
-            ratePerConnection: options.command.ratePerConnection,
-            connections: this.ledgers.length,
-            offset: options.command.scheduleOffset,
+            endMs: this.endMs,
+            clock: this.clock,
+            redial: options.redial,
+            relisten: (ledger) => {
+              const slot = this.ledgers.indexOf(ledger);
+              this.listen(ledger, slot);
+              this.heartbeat?.replace(slot, ledger.connection);
+            },
+            ...(options.onReplaced === undefined ? {} : { onReplaced: options.onReplaced }),
           });
-    this.payload = Buffer.alloc(Math.max(PAYLOAD_HEADER_BYTES, options.command.messageBytes), 0x61);
-    this.payload.writeUInt32LE(PAYLOAD_MAGIC, 4);
   }
 
   run(): Promise<PhaseReport> {
     return new Promise((resolve) => {
       this.finish = resolve;
-      for (const ledger of this.ledgers) if (ledger.connection.isOpen) this.listen(ledger);
+      this.ledgers.forEach((ledger, slot) => {
+        if (ledger.connection.isOpen) this.listen(ledger, slot);
+      });
+      this.subscribe();
+      this.heartbeat?.start();
+      this.churn?.start();
       this.eluAtStart = performance.eventLoopUtilization();
       this.cpuAtStart = process.cpuUsage();
       this.eluAtSnapshot = this.eluAtStart;
@@ -162,10 +189,20 @@ export class LoadPhase {
 
   private drainDeadlineMs = Number.POSITIVE_INFINITY;
 
-  private listen(ledger: ConnectionLedger): void {
+  /** A broadcast's subscribers send `--subscribe` once, before the first publish. */
+  private subscribe(): void {
+    const template = this.command.subscribeTemplate;
+    if (!this.broadcast || template === undefined) return;
+    for (const ledger of this.ledgers) {
+      if (ledger.connection.isOpen && !this.senders.includes(ledger)) ledger.connection.sendText(template.replaceAll('{{conn}}', String(ledger.id)));
+    }
+  }
+
+  private listen(ledger: ConnectionLedger, slot: number): void {
+    const onReply = this.broadcast ? (data: Buffer) => this.deliver(ledger, slot, data) : this.codec === null ? (data: Buffer) => this.receive(ledger, data) : (data: Buffer) => this.receiveMatched(ledger, data);
     ledger.connection.onMessage((data) => {
-      this.receive(ledger, data);
-      // Pacing rides on incoming echoes too: under load this wakes the sender far more often than a
+      onReply(data);
+      // Pacing rides on incoming messages too: under load this wakes the sender far more often than a
       // 1 ms timer could, which keeps send lag well under a millisecond without spinning.
       this.sendDue();
     });
@@ -198,7 +235,7 @@ export class LoadPhase {
     const now = this.clock();
     let sent = false;
     for (let index = schedule.takeDue(now, this.endMs); index >= 0; index = schedule.takeDue(now, this.endMs)) {
-      this.sendOne(this.ledgers[schedule.connectionOf(index)]!, schedule.intendedMs(index), now);
+      this.sendOne(this.senders[schedule.connectionOf(index)]!, schedule.intendedMs(index), now);
       sent = true;
     }
     // Sends made from an echo's callback move the ticker's wake time too, so while echoes flow it
@@ -225,11 +262,24 @@ export class LoadPhase {
       this.count('timedOut', 1, measured);
       return;
     }
+    if (this.broadcast) {
+      // Deliveries are counted where they land; the publisher keeps nothing in flight.
+      writeBroadcastFrame(this.payload, ledger.sent++, (intendedMs + this.epochOffsetMs) * 1000, ledger.id);
+      ledger.connection.send(this.payload);
+      return;
+    }
     const sequence = ledger.sent++;
     ledger.record(sequence, intendedMs);
     this.inFlight++;
-    this.payload.writeUInt32LE(sequence, 0);
-    ledger.connection.send(this.payload);
+    const codec = this.codec;
+    if (codec === null) {
+      this.payload.writeUInt32LE(sequence, 0);
+      ledger.connection.send(this.payload);
+      return;
+    }
+    const message = codec.build(sequence, ledger.id, (intendedMs + this.epochOffsetMs) * 1000);
+    if (codec.text) ledger.connection.sendText(message);
+    else ledger.connection.send(message as Buffer);
   }
 
   private receive(ledger: ConnectionLedger, data: Buffer): void {
@@ -246,24 +296,9 @@ export class LoadPhase {
     }
     // Echoes are in order; anything skipped over was lost by the server.
     while (ledger.acked < sequence) this.timeOut(ledger);
-    const intendedMs = ledger.intendedOf(sequence);
-    const measured = intendedMs >= this.measureFromMs;
-    const now = this.clock();
-    const inWindow = now >= this.measureFromMs && now <= this.endMs;
-    if (inWindow) this.receivedBytesInWindow += data.length;
+    this.answered(ledger.intendedOf(sequence), data, this.echoesIntact(data));
     ledger.acked = sequence + 1;
     this.inFlight--;
-    if (!this.echoesIntact(data)) {
-      // Answered, but not with what was sent (truncated, padded, corrupted): a failure, not a latency sample.
-      this.count('mismatched', 1, measured);
-    } else {
-      if (inWindow) this.receivedInWindow++;
-      const rttMicros = (now - intendedMs) * 1000;
-      recordMicros(this.intervalRtt, rttMicros);
-      if (measured) recordMicros(this.rtt, rttMicros);
-      this.count('received', 1, measured);
-      this.echoesInPhase++;
-    }
     if (this.inFlight === 0) this.maybeFinish();
   }
 
@@ -273,9 +308,65 @@ export class LoadPhase {
     return data.length === length && data.compare(this.payload, PAYLOAD_HEADER_BYTES, length, PAYLOAD_HEADER_BYTES, length) === 0;
   }
 
+  /** A reply found by the codec: an echo of a text payload, or a server's own answer paired by `--match`. */
+  private receiveMatched(ledger: ConnectionLedger, data: Buffer): void {
+    const codec = this.codec!;
+    const sequence = codec.sequenceOf(data);
+    if (sequence < 0) {
+      // Not an answer to anything we sent (a greeting, a push, a reply the match cannot read).
+      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
+      return;
+    }
+    if (sequence < ledger.acked || sequence >= ledger.sent || ledger.isAnswered(sequence)) {
+      this.count('late', 1, true);
+      return;
+    }
+    if (!codec.unordered) while (ledger.acked < sequence) this.timeOut(ledger);
+    this.answered(ledger.intendedOf(sequence), data, codec.echoBytes === null || data.length === codec.echoBytes);
+    ledger.answer(sequence);
+    this.inFlight--;
+    if (this.inFlight === 0) this.maybeFinish();
+  }
+
+  /** A broadcast frame reaching a subscriber: its latency runs from the publisher's intended send time. */
+  private deliver(ledger: ConnectionLedger, slot: number, data: Buffer): void {
+    if (ledger.id < (this.command.publishers ?? 1)) return;
+    const intendedEpochUs = intendedEpochUsOf(data);
+    if (Number.isNaN(intendedEpochUs)) {
+      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
+      return;
+    }
+    const intendedMs = intendedEpochUs / 1000 - this.epochOffsetMs;
+    if (this.answered(intendedMs, data, true)) this.subscriberStats!.record(slot, (this.clock() - intendedMs) * 1000);
+  }
+
+  /**
+   * Counts a reply to a message intended at `intendedMs`: an intact one as received with its latency, one
+   * answered with other bytes as mismatched (a failure, not a latency sample). Returns whether it was an
+   * intact reply inside the measured window.
+   */
+  private answered(intendedMs: number, data: Buffer, intact: boolean): boolean {
+    const measured = intendedMs >= this.measureFromMs && intendedMs < this.endMs;
+    const now = this.clock();
+    const inWindow = now >= this.measureFromMs && now <= this.endMs;
+    if (inWindow) this.receivedBytesInWindow += data.length;
+    if (!intact) {
+      this.count('mismatched', 1, measured);
+      return false;
+    }
+    if (inWindow) this.receivedInWindow++;
+    const rttMicros = (now - intendedMs) * 1000;
+    recordMicros(this.intervalRtt, rttMicros);
+    if (measured) recordMicros(this.rtt, rttMicros);
+    this.count('received', 1, measured);
+    this.echoesInPhase++;
+    return measured;
+  }
+
   private timeOut(ledger: ConnectionLedger): void {
     const measured = ledger.intendedOf(ledger.acked) >= this.measureFromMs;
     ledger.acked++;
+    ledger.skipAnswered();
     this.inFlight--;
     this.count('timedOut', 1, measured);
   }
@@ -328,17 +419,23 @@ export class LoadPhase {
   }
 
   private maybeFinish(): void {
-    if (this.finished || this.clock() < this.endMs) return;
+    const now = this.clock();
+    if (this.finished || now < this.endMs) return;
     const scheduleDone = this.schedule === null || this.schedule.intendedMs(this.schedule.next) >= this.endMs;
     if (!scheduleDone || this.inFlight > 0) {
       if (this.drainDeadlineMs === Number.POSITIVE_INFINITY) this.drainDeadlineMs = this.endMs + this.command.messageTimeoutMs;
       return;
     }
+    if (this.broadcast && now < Math.min(this.endMs + BROADCAST_DRAIN_MS, this.drainDeadlineMs)) return;
+    // A reconnect still in progress carries queued messages; wait for it (bounded by the handshake timeout).
+    if (this.churn?.busy === true && now < this.drainDeadlineMs) return;
     this.finished = true;
     clearInterval(this.sweepTimer);
     clearTimeout(this.snapshotTimer);
     void this.ticker?.stop();
     clearTimeout(this.pacingTimer);
+    const heartbeat: HeartbeatReport | undefined = this.heartbeat?.stop();
+    const churn: ChurnReport | undefined = this.churn?.stop();
     // The last, partial second still holds echoes: report it before the totals.
     if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
     const memory = process.memoryUsage();
@@ -359,9 +456,17 @@ export class LoadPhase {
       echoesInPhase: this.echoesInPhase,
       heapUsedBytes: memory.heapUsed,
       rssBytes: memory.rss,
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+      ...(churn === undefined ? {} : { churn }),
+      ...(this.broadcast ? this.broadcastReport() : {}),
     };
     this.rtt.destroy();
     this.sendLag.destroy();
     this.finish?.(report);
+  }
+
+  private broadcastReport(): Pick<PhaseReport, 'broadcast'> {
+    const subscribers = this.ledgers.flatMap((ledger, slot) => (this.senders.includes(ledger) ? [] : [{ slot, conn: ledger.id }]));
+    return { broadcast: { publishers: this.senders.length, subscribers: subscribers.length, slowestSubscriber: this.subscriberStats!.slowest(subscribers) } };
   }
 }

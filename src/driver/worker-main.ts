@@ -17,6 +17,22 @@ const connections: ClientConnection[] = [];
 /** Connections whose loss a phase has already reported, so a ramp's later steps do not count it again. */
 const reportedLost = new WeakSet<ClientConnection>();
 let currentPhase: LoadPhase | undefined;
+let lastOpen: OpenCommand | undefined;
+let redials = 0;
+
+/** A replacement connection for churn: the same URL, handshake and source addresses as the first opening. */
+function redial(): Promise<ClientConnection> {
+  const command = lastOpen!;
+  const addresses = command.localAddresses;
+  const localAddress = addresses.length === 0 ? undefined : addresses[redials++ % addresses.length];
+  return dialWebSocket(command.url, { handshakeTimeoutMs: command.handshakeTimeoutMs, handshake: command.handshake, ...(localAddress === undefined ? {} : { localAddress }) });
+}
+
+function replaced(previous: ClientConnection, next: ClientConnection): void {
+  const index = connections.indexOf(previous);
+  if (index >= 0) connections[index] = next;
+  else connections.push(next);
+}
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -30,6 +46,7 @@ function measureMemory(): { heapUsedBytes: number; rssBytes: number } {
 }
 
 async function open(command: OpenCommand): Promise<void> {
+  lastOpen = command;
   const startedMs = performance.now();
   let lastProgressMs = startedMs;
   const opened = await openConnections({
@@ -69,7 +86,7 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       // Every connection opened stays in the schedule: one that died since it opened cannot carry its
       // messages, and they count as failures instead of silently shrinking the offered load.
       const lostBeforeStart = connections.filter((connection) => !connection.isOpen && !reportedLost.has(connection)).length;
-      currentPhase = new LoadPhase({ command: message, connections, lostBeforeStart, onSnapshot: send });
+      currentPhase = new LoadPhase({ command: message, connections, lostBeforeStart, onSnapshot: send, ...(lastOpen === undefined ? {} : { redial, onReplaced: replaced }) });
       const report = await currentPhase.run();
       currentPhase = undefined;
       for (const connection of connections) if (!connection.isOpen) reportedLost.add(connection);

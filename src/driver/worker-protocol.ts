@@ -1,4 +1,8 @@
 import type { HandshakeOptions } from './handshake-options.js';
+import type { HeartbeatReport } from './heartbeat.js';
+import type { ChurnReport } from './churn.js';
+import type { MessageSpec, TrafficPattern } from './message-spec.js';
+import type { SlowestSubscriber } from './subscriber-stats.js';
 
 /**
  * The typed messages between the coordinator and its worker processes (over the IPC channel of
@@ -31,6 +35,22 @@ export interface LoadCommand {
   /** Per-connection send-buffer cap: past it a due message is not queued and counts as timed out. */
   maxBufferedBytes: number;
   pacer: Pacer;
+  /** This worker's place among the workers: connection `i` of worker `w` is connection `w + i·workers` of the run. */
+  workerIndex?: number;
+  workers?: number;
+  /** What is sent and how replies are paired; absent = the binary echo. */
+  message?: MessageSpec;
+  pattern?: TrafficPattern;
+  /** Broadcast: connections numbered below this publish, the others subscribe. */
+  publishers?: number;
+  /** Broadcast: a text message each subscriber sends once before the first publish (`{{conn}}` filled in). */
+  subscribeTemplate?: string;
+  /** Every connection pings this often. */
+  pingIntervalMs?: number;
+  /** Churn: reconnects per second this worker makes (its share of `--churn-rate`). */
+  churnRatePerSec?: number;
+  /** Churn: every connection closes and reopens at once this long after the phase start. */
+  stormAtMs?: number;
 }
 
 /**
@@ -78,7 +98,8 @@ export interface PhaseCounters {
   late: number;
   /** Answered with something other than what was sent: wrong length or bytes (truncated, corrupted). */
   mismatched: number;
-  /** Messages received that answer nothing sent: unsolicited, or not recognisable as an echo. */
+  /** Messages received that answer nothing sent: unsolicited, not recognisable as an echo, matched by no
+   * request (`--match`), or no broadcast delivery. */
   unmatched: number;
   backpressured: number;
   dropped: number;
@@ -121,6 +142,9 @@ export interface PhaseReport extends PhaseCounters {
   echoesInPhase: number;
   heapUsedBytes: number;
   rssBytes: number;
+  heartbeat?: HeartbeatReport;
+  churn?: ChurnReport;
+  broadcast?: { publishers: number; subscribers: number; slowestSubscriber: SlowestSubscriber | null };
 }
 
 export interface WorkerFailure {

@@ -13,7 +13,8 @@ export function formatRunSummary(result: RunResult): string {
       (connections.failed > 0 ? `, ${formatCount(connections.failed)} failed (${formatCodes(connections.errorsByCode)})` : '') +
       (connections.dropped > 0 ? `, ${formatCount(connections.dropped)} dropped during the run` : ''),
     ...handshakeLines(result),
-    `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out` +
+    ...trafficLines(result),
+    `  messages    ${formatCount(messages.sent)} sent, ${formatCount(messages.received)} ${result.delivery === undefined ? 'answered' : 'delivered'}, ${formatCount(messages.timedOut)} timed out` +
       (messages.mismatched > 0 ? `, ${formatCount(messages.mismatched)} MISMATCHED (answered with other bytes)` : '') +
       (messages.unmatched > 0 ? `, ${formatCount(messages.unmatched)} unmatched (answering nothing sent)` : '') +
       (messages.late > 0 ? `, ${formatCount(messages.late)} late` : ''),
@@ -42,6 +43,31 @@ export function formatRunSummary(result: RunResult): string {
     lines.push(`  error       ${result.error.code}: ${result.error.message.split('\n')[0]}`);
   }
   return lines.join('\n');
+}
+
+function trafficLines(result: RunResult): string[] {
+  const lines: string[] = [];
+  const ping = result.pingRttMs;
+  if (ping !== undefined) lines.push(`  pings       ${formatCount(ping.pings)} sent, pong RTT p50 ${formatMs(ping.p50 ?? undefined)}  p99 ${formatMs(ping.p99 ?? undefined)}, ${formatCount(ping.missed)} missed`);
+  const delivery = result.delivery;
+  if (delivery !== undefined) {
+    lines.push(
+      `  delivery    ${formatCount(delivery.delivered)} of ${formatCount(delivery.expected)} expected (${formatPercent(delivery.deliveredRatio ?? 0)}) to ${formatCount(delivery.subscribers)} subscribers from ${delivery.publishers} publisher${delivery.publishers === 1 ? '' : 's'}` +
+        (delivery.latencyMs === null ? '' : `; fan-out p50 ${formatMs(delivery.latencyMs.p50)}  p99 ${formatMs(delivery.latencyMs.p99)}  max ${formatMs(delivery.latencyMs.max)}`),
+    );
+    const slowest = delivery.slowestSubscriber;
+    if (slowest !== null) lines.push(`              slowest subscriber: connection ${slowest.conn}, ${formatCount(slowest.delivered)} deliveries, mean ${formatMs(slowest.meanMs)}, max ${formatMs(slowest.maxMs)} (one host clock)`);
+  }
+  const churn = result.churn;
+  if (churn !== undefined) {
+    lines.push(
+      `  churn       ${formatCount(churn.reconnects)} reconnects, ${formatCount(churn.failed)} failed` +
+        (churn.openMs === null ? '' : `; open p50 ${formatMs(churn.openMs.p50)}  p99 ${formatMs(churn.openMs.p99)}  max ${formatMs(churn.openMs.max)}`) +
+        (churn.failed > 0 ? ` (${formatCodes(churn.failuresByCode)})` : ''),
+    );
+    if (churn.storm !== undefined) lines.push(`  storm       at ${formatMs(churn.storm.atMs)}: ${formatCount(churn.storm.reopened)} of ${formatCount(churn.storm.connections)} reconnected, ${churn.storm.recoveredMs === null ? 'not all recovered' : `recovered in ${formatMs(churn.storm.recoveredMs)}`}`);
+  }
+  return lines;
 }
 
 function handshakeLines(result: RunResult): string[] {

@@ -10,6 +10,7 @@ import type { TcpCounters } from '../metrics/tcp-counters.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { judgeErrorBudget } from './error-budget.js';
 import { saturationReasons } from './generator-health.js';
+import { churnOf, deliveryOf, offeredPerSecOf, pingRttOf } from './traffic-result.js';
 import type { AbnormalClosures, HandshakeSummaryMs, ResultHeader, RunResult, ShardInfo, TimelinePoint } from './run-result.js';
 
 /** What one run measured, for its result. */
@@ -82,7 +83,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
     },
     errorBudget,
     throughput: {
-      offeredPerSec: options.connections * options.ratePerConnection,
+      offeredPerSec: offeredPerSecOf(options.traffic, options.connections, options.ratePerConnection),
       achievedPerSec,
       achievedBytesPerSec: phase?.achievedBytesPerSec ?? 0,
     },
@@ -103,6 +104,9 @@ export function buildRunResult(m: RunMeasurement): RunResult {
     machine: m.machineLoad === null ? null : { ...m.machineLoad, noisy: m.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
     cpuPinning: options.pinning === undefined ? null : { targetCpus: [...options.pinning.target.cpus], driverCpus: [...options.pinning.driver.cpus] },
     tcp: m.tcp,
+    ...pingRttOf(phase),
+    ...deliveryOf(phase),
+    ...churnOf(phase),
     timeline: m.timeline,
     loadStartedAtEpochMs: phase?.startEpochMs ?? null,
     ...(m.shard === undefined ? {} : { shard: m.shard }),

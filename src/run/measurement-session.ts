@@ -56,6 +56,8 @@ export interface SessionOptions {
   handshake?: HandshakeOptions | undefined;
   /** Run the target and the driver's workers on separate CPUs (compare, bench); absent: anywhere. */
   pinning?: CpuPinning | undefined;
+  /** A `--url` server the user named (`--server-pid`, `--server-metrics`): sampled and costed like a managed target. */
+  watchedServer?: { pid: number; metricsUrl?: string; metricsCoverTree: boolean } | undefined;
   /** Replacements for the target starter, the driver factory, the machine's limits (tests). */
   deps?: Partial<SessionDeps> | undefined;
 }
@@ -168,6 +170,15 @@ export class MeasurementSession {
         // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
         metricsCoverTree: (definition.processCount?.(this.targetKnobs) ?? 1) <= 1,
       });
+      this.costMeter.beforeOpen();
+    } else if (this.options.watchedServer !== undefined) {
+      // The same sampler and cost meter as for a managed target, so both yield the same server figures.
+      const watched = this.options.watchedServer;
+      this.zeroMs = performance.now();
+      this.sampler = this.deps.createSampler({ rootPid: watched.pid, timeZeroMs: this.zeroMs, ...(watched.metricsUrl === undefined ? {} : { metricsUrl: watched.metricsUrl }) });
+      this.sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
+      this.sampler.start();
+      this.costMeter = this.deps.createCostMeter(watched);
       this.costMeter.beforeOpen();
     }
     this.throwIfInterrupted();

@@ -4,6 +4,7 @@ import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
 import type { ServerCost, ServerCostBasis } from '../metrics/server-cost.js';
+import type { ChurnResult, DeliverySummary, PingRttMs } from './traffic-result.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
 import type { ErrorBudget } from './error-budget.js';
@@ -105,6 +106,7 @@ export interface RunResult extends ResultHeader<'run'> {
     /** Connections closed while loaded without wsbench asking, by close code or socket error. */
     abnormalClosures?: AbnormalClosures;
   };
+  /** In a broadcast, `sent` counts publishes and `received` deliveries. */
   messages: {
     sent: number;
     /** Echoes that came back intact (same length and bytes as sent). */
@@ -143,6 +145,12 @@ export interface RunResult extends ResultHeader<'run'> {
   cpuPinning?: { targetCpus: number[]; driverCpus: number[] } | null;
   /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */
   tcp?: TcpCounters | null;
+  /** `--ping-interval`: pong RTT and missed pongs. */
+  pingRttMs?: PingRttMs;
+  /** `--pattern broadcast`: deliveries expected and made, fan-out latency, the slowest subscriber. */
+  delivery?: DeliverySummary;
+  /** `--pattern churn`: reconnect open latency, failures and a storm's recovery time. */
+  churn?: ChurnResult;
   timeline: TimelinePoint[];
   /** Wall clock (epoch ms) of the load's second 0 (warm-up included); null when no load ran. Aligns shards' timelines. */
   loadStartedAtEpochMs: number | null;

@@ -6,7 +6,8 @@ import type { MachineLoad } from '../metrics/machine-load.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
-import { resolveHandshake } from '../scenario/traffic-options.js';
+import { checkTraffic, resolveHandshake, watchedServerOf } from '../scenario/traffic-options.js';
+import { phaseTrafficOf } from './traffic-result.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { buildRunResult } from './build-run-result.js';
 import { describeBreach } from './error-budget.js';
@@ -57,6 +58,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     signal: context.signal,
     emit,
     handshake,
+    watchedServer: watchedServerOf(options.traffic),
     sourceAddresses: options.sourceAddresses,
     sourceAddressOffset: options.sourceAddressOffset,
     pinning: options.pinning,
@@ -87,6 +89,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
       ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
       ...(barrierOutcome === undefined ? {} : { startEpochMs: barrierOutcome.startEpochMs }),
+      traffic: phaseTrafficOf(options.traffic),
     });
     if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
     machineLoad = machineWatch.stop();
@@ -136,6 +139,10 @@ function validateScenario(options: ResolvedRunOptions): void {
   }
   if (options.url === undefined && options.target === undefined) {
     throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
+  }
+  checkTraffic(options.traffic ?? {}, options);
+  if (options.url === undefined && (options.traffic?.serverPid !== undefined || options.traffic?.serverMetricsUrl !== undefined)) {
+    throw new UsageError('SERVER_PID_WITH_TARGET', '--server-pid and --server-metrics name the server behind --url; a --target is sampled already');
   }
 }
 

@@ -10,7 +10,7 @@ import type { CommonResolved, ResolvedCombo, ResolvedMatrix, ResolvedScenario, S
 import type { MetricName } from './metric-name.js';
 
 export type { ResolvedCombo, ResolvedMatrix, ResolvedScenario, ScenarioGates } from './resolved-scenario.js';
-import { parseHeader, parseSubprotocol } from './traffic-options.js';
+import { parseHeader, parseMatch, parsePattern, parsePayload, parsePingInterval, parseSubprotocol, parseTemplate } from './traffic-options.js';
 import type { TrafficOptions } from './traffic-options.js';
 
 /**
@@ -160,6 +160,31 @@ const loadShape = {
   insecure: z.boolean(expecting('true or false')).optional(),
   /** Offer permessage-deflate (like `--compression`). @default false */
   compression: z.boolean(expecting('true or false')).optional(),
+  /** Echo payload, `binary` or `text` (like `--payload`). @default "binary" */
+  payload: parsedBy('binary or text', (value) => parsePayload(value, 'payload')).optional(),
+  /** A text message template with {{seq}} {{conn}} {{ts}} {{pad}} (like `--message`); needs `match`. */
+  message: parsedBy('a message template', (value) => parseTemplate(value, 'message')).optional(),
+  /** `json:PATH` or `regex:RE`: how a reply names its request (like `--match`). */
+  match: parsedBy('json:PATH or regex:RE', (value) => parseMatch(value, 'match')).optional(),
+  /** `echo`, `broadcast` or `churn` (like `--pattern`). @default "echo" */
+  pattern: parsedBy('echo, broadcast or churn', (value) => parsePattern(value, 'pattern')).optional(),
+  /** Broadcast publishers (like `--publishers`). @default 1 */
+  publishers: positiveInteger().optional(),
+  /** Broadcast: a text message each subscriber sends after opening (like `--subscribe`). */
+  subscribe: parsedBy('a subscribe message', (value) => parseTemplate(value, 'subscribe', ['conn'])).optional(),
+  /** Every connection pings this often (like `--ping-interval`). */
+  pingInterval: z.union([z.number(), z.string()], expecting('a duration of at least 10ms, e.g. "1s"')).transform((value, ctx) => {
+    try {
+      return parsePingInterval(value, 'pingInterval');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: lowerFirst((error as Error).message), input: value });
+      return z.NEVER;
+    }
+  }).optional(),
+  /** Churn: reconnects per second (like `--churn-rate`). */
+  churnRate: positiveNumber().optional(),
+  /** Churn: when every connection reconnects at once (like `--storm`), e.g. "5s". */
+  storm: duration({ allowZero: true }).optional(),
 };
 
 const scenarioSchema = strict({
@@ -355,6 +380,15 @@ function trafficOf(s: z.output<z.ZodObject<typeof loadShape>>): { traffic?: Traf
     ...(s.ca === undefined ? {} : { caFile: s.ca }),
     ...(s.insecure === undefined ? {} : { insecure: s.insecure }),
     ...(s.compression === undefined ? {} : { compression: s.compression }),
+    ...(s.payload === undefined ? {} : { payload: s.payload }),
+    ...(s.message === undefined ? {} : { messageTemplate: s.message }),
+    ...(s.match === undefined ? {} : { match: s.match }),
+    ...(s.pattern === undefined ? {} : { pattern: s.pattern }),
+    ...(s.publishers === undefined ? {} : { publishers: s.publishers }),
+    ...(s.subscribe === undefined ? {} : { subscribeTemplate: s.subscribe }),
+    ...(s.pingInterval === undefined ? {} : { pingIntervalMs: s.pingInterval }),
+    ...(s.churnRate === undefined ? {} : { churnRatePerSec: s.churnRate }),
+    ...(s.storm === undefined ? {} : { stormAtMs: s.storm }),
   };
   return Object.keys(traffic).length === 0 ? {} : { traffic };
 }

@@ -78,13 +78,10 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   };
 }
 
+const TRAFFIC_KEYS = ['headers', 'subprotocol', 'caFile', 'insecure', 'compression', 'payload', 'messageTemplate', 'match', 'pattern', 'publishers', 'subscribeTemplate', 'pingIntervalMs', 'churnRatePerSec', 'stormAtMs', 'serverPid', 'serverMetricsUrl'] as const satisfies ReadonlyArray<keyof TrafficOptions>;
+
 function trafficOf(options: RunOptions): TrafficOptions {
-  const { headers, subprotocol, caFile, insecure, compression } = options;
-  return {
-    ...(headers === undefined ? {} : { headers }),
-    ...(subprotocol === undefined ? {} : { subprotocol }),
-    ...(caFile === undefined ? {} : { caFile }),
-    ...(insecure === undefined ? {} : { insecure }),
-    ...(compression === undefined ? {} : { compression }),
-  };
+  const traffic: Record<string, unknown> = {};
+  for (const key of TRAFFIC_KEYS) if (options[key] !== undefined) traffic[key] = options[key];
+  return traffic as TrafficOptions;
 }

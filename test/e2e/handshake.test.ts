@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { RunResult } from '../../src/run/run-result.js';
 import { readJson, runCli } from '../support/cli.js';
-import { makeTestCertificates } from '../support/tls-ca.js';
+import { createTestCa } from '../support/test-ca.js';
+import { startPythonServer, stopAllPythonServers } from '../support/python-server.js';
 import { expectMeasured } from '../support/measured.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-handshake-'));
-const certificates = makeTestCertificates();
+const certificates = await createTestCa();
 const LOAD = ['--connections', '20', '--rate', '5', '--duration', '3s', '--warmup', '1s', '--quiet'];
 
 interface Seen {
@@ -24,7 +25,7 @@ interface Seen {
 /** An echo server on `ws` (in this process) that demands a token and a subprotocol, over TLS when given a certificate. */
 async function startServer(tls: boolean): Promise<{ url: string; seen: Seen; close: () => Promise<void> }> {
   const seen: Seen = { authorization: [], protocols: [], extensions: [] };
-  const server = tls ? https.createServer({ cert: certificates.cert, key: certificates.key }) : http.createServer();
+  const server = tls ? https.createServer({ cert: readFileSync(certificates.serverCertPath), key: readFileSync(certificates.serverKeyPath) }) : http.createServer();
   const wss = new WebSocketServer({
     server,
     perMessageDeflate: true,
@@ -65,6 +66,20 @@ describe('handshakes: headers, subprotocol, query string, TLS, compression', () 
   afterAll(async () => {
     await plain.close();
     await secure.close();
+    await stopAllPythonServers();
+    certificates.remove();
+  });
+
+  it.each([['--ca'], ['--insecure']])('wss:// against a Python websockets TLS echo server with %s: every message echoed', async (flag) => {
+    const server = await startPythonServer('echo', { tls: certificates });
+    const json = path.join(outDir, `python-tls-${flag.slice(2)}.json`);
+    const cli = await runCli(['run', '--url', server.url, ...(flag === '--ca' ? ['--ca', certificates.caCertPath] : ['--insecure']), ...LOAD, '--json', json]);
+    const result = readJson<RunResult>(json);
+    expectMeasured(cli, result);
+    expect(result.connections.established).toBe(20);
+    expect(result.messages.sent).toBeGreaterThan(0);
+    expect(result.messages.received).toBe(result.messages.sent);
+    await server.stop();
   });
 
   it('sends the header and subprotocol on every handshake and reports handshake percentiles', async () => {
@@ -104,7 +119,7 @@ describe('handshakes: headers, subprotocol, query string, TLS, compression', () 
     expect(readJson<RunResult>(json).messages.timedOut).toBe(0);
   });
 
-  it.each([[['--ca', certificates.caFile]], [['--insecure']]])('wss:// with %j: every message echoed', async (tlsFlags) => {
+  it.each([[['--ca', certificates.caCertPath]], [['--insecure']]])('wss:// with %j: every message echoed', async (tlsFlags) => {
     const json = path.join(outDir, `tls-${tlsFlags[0]!.slice(2)}.json`);
     const cli = await runCli(['run', '--url', secure.url, ...tlsFlags, '--header', 'Authorization: Bearer t0ken', '--subprotocol', 'chat.v1', ...LOAD, '--json', json]);
     const result = readJson<RunResult>(json);
@@ -129,7 +144,7 @@ describe('handshakes: headers, subprotocol, query string, TLS, compression', () 
     const missingCa = await runCli(['run', '--url', secure.url, '--ca', path.join(outDir, 'nope.pem'), ...LOAD]);
     expect(missingCa.exitCode).toBe(2);
     expect(missingCa.stderr).toMatch(/--ca .*cannot be read \(ENOENT\)/);
-    const plainWithCa = await runCli(['run', '--url', plain.url, '--ca', certificates.caFile, ...LOAD]);
+    const plainWithCa = await runCli(['run', '--url', plain.url, '--ca', certificates.caCertPath, ...LOAD]);
     expect(plainWithCa.exitCode).toBe(2);
     expect(plainWithCa.stderr).toMatch(/wss:\/\//);
   });

@@ -62,6 +62,11 @@ export class FakeConnection implements ClientConnection {
     this.closeListener = listener;
   }
 
+  /** The server pushing a message of its own (a broadcast, a greeting). */
+  push(data: Buffer): void {
+    if (this.isOpen) this.messageListener?.(Buffer.from(data));
+  }
+
   /** The server side closing the connection. */
   drop(code: string): void {
     if (!this.isOpen) return;
