@@ -9,7 +9,7 @@ describe('wsbench CLI usage errors', () => {
     [['run', '--size', '4'], /Expected --size to be at least 8 bytes/],
     [['run', '--duration', '10'], /Expected --duration to be a duration with a unit/],
     [['run', '--duration', '2s', '--warmup', '5s'], /Expected --warmup \(5000 ms\) to be shorter than --duration \(2000 ms\)/],
-    [['run', '--conections', '10'], /Unknown option '--conections'.*wsbench run --help/s],
+    [['run', '--conections', '10'], /unknown option --conections.*wsbench run --help/s],
     [['run', '--target', 'nginx'], /Unknown target "nginx".*Known targets: gobwas, node/],
     [['run', '--target', 'gobwas:model=threads'], /knob model to be one of goroutine \| epoll; got "threads"/],
     [['run', '--target', 'gobwas', '--url', 'ws://127.0.0.1:1/'], /either --target .* or --url/],
