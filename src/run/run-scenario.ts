@@ -92,6 +92,9 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       traffic: phaseTrafficOf(options.traffic),
     });
     if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
+    // The sampler keeps off the target's /metrics inside the window (a scrape allocates); one reading right
+    // after it, with every connection still open, gives the result the goroutines and GC of the loaded server.
+    await session.sampleNow();
     machineLoad = machineWatch.stop();
     if (machineLoad !== null && machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT) emit({ type: 'warning', message: noisyMachineWarning(machineLoad) });
     session.throwIfInterrupted();

@@ -23,7 +23,7 @@ describe.skipIf(!canPin)('compare pins the target and the driver to separate CPU
     const { report, stdout, stderr } = await compare('pinned');
     const [first, ...rest] = readAllowedCpus();
 
-    expect(stderr).toContain(`target pinned to CPU ${first}, driver workers to CPU ${rest.join(',')} (taskset; --no-pin turns it off)`);
+    expect(stderr).toContain(`target pinned to CPU ${first}, driver workers to CPU ${rest.join(',')} (taskset); --no-pin turns it off`);
     expect(report.pinning).toBe(`target pinned to CPU ${first}, driver workers to CPU ${rest.join(',')} (taskset)`);
     expect(stdout).toContain(`CPUs: target pinned to CPU ${first}`);
     expect(report.trials).toHaveLength(4);
