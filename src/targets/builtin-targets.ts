@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../tool-info.js';
 import { GOBWAS_FIXTURE_DIR, buildGobwasFixture } from './fixture-build.js';
 import { pathInCheckout } from './git-checkout.js';
@@ -19,6 +20,10 @@ const sharedKnobs: Record<string, KnobDefinition> = {
   'max-frame': bytesKnob('--max-frame', 'largest frame accepted; bigger ones are refused with close code 1009'),
   // Each process holds up to ~19.8K connections, so 64 carry over a million; more only competes for the cores.
   procs: countKnob('--procs', 'server processes sharing the port (SO_REUSEPORT for gobwas, node:cluster for node)', { max: MAX_TARGET_PROCS }),
+  'handshake-timeout-ms': countKnob('--handshake-timeout-ms', 'drop a connection whose upgrade is not done this many ms after accept (default 5000)', {
+    max: 600_000,
+  }),
+  mode: enumKnob('--mode', ['echo', 'broadcast'], 'echo each message to its sender, or write it to every other open connection'),
   'inject-delay-us': countKnob('--inject-delay-us', 'synthetic CPU work per message, in microseconds', { allowZero: true, max: MAX_INJECT_US }),
   'inject-alloc-bytes': bytesKnob('--inject-alloc-bytes', 'heap garbage allocated and written per message (Go: one object of N bytes)', {
     max: MAX_INJECT_ALLOC_BYTES,
@@ -31,6 +36,16 @@ const sharedKnobs: Record<string, KnobDefinition> = {
 };
 
 const procsOf = (knobs: Record<string, string>): number => Number(knobs.procs ?? 1);
+
+/** Both fixtures refuse this pair (exit 2): each process would broadcast to its own connections only. */
+function checkSharedKnobs(knobs: Record<string, string>): void {
+  if (knobs.mode === 'broadcast' && procsOf(knobs) > 1) {
+    throw new UsageError(
+      'INVALID_KNOB_VALUE',
+      `Knob mode=broadcast needs one server process, got procs=${knobs.procs}: each process would reach only its own connections; drop procs or set procs=1`,
+    );
+  }
+}
 
 /** The server the seed is about: a Go echo server on github.com/gobwas/ws with the seed's knobs. */
 export const gobwasTarget: TargetDefinition = {
@@ -48,6 +63,7 @@ export const gobwasTarget: TargetDefinition = {
   readyLine: FIXTURE_READY_LINE,
   servesMetrics: true,
   processCount: procsOf,
+  checkKnobs: checkSharedKnobs,
   atRevision: (checkout) => {
     const sourceDir = pathInCheckout(checkout, GOBWAS_FIXTURE_DIR, 'The gobwas fixture');
     return { ...gobwasTarget, description: `${gobwasTarget.description}, at ${checkout.ref}`, prepare: () => buildGobwasFixture(sourceDir) };
@@ -67,6 +83,7 @@ export const nodeTarget: TargetDefinition = {
   readyLine: FIXTURE_READY_LINE,
   servesMetrics: true,
   processCount: procsOf,
+  checkKnobs: checkSharedKnobs,
   atRevision: (checkout) => ({
     ...nodeTarget,
     description: `${nodeTarget.description}, at ${checkout.ref}`,

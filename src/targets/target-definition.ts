@@ -32,6 +32,8 @@ export interface TargetDefinition {
   readyLine?: RegExp;
   /** Whether `{metricsAddr}` in args makes the server serve Prometheus `/metrics` there. */
   servesMetrics: boolean;
+  /** Checks knobs that are only wrong together (each already parsed); throws a UsageError. */
+  checkKnobs?: (knobs: Record<string, string>) => void;
   /** How many processes the server runs for these knobs (1 unless a procs knob says otherwise). */
   processCount?: (knobs: Record<string, string>) => number;
   /** The same target built from a checkout of another commit (`NAME@GITREF`). */
@@ -91,6 +93,7 @@ export function knobArguments(definition: TargetDefinition, knobs: Record<string
     }
     args.push(knobDefinition.flag, knobDefinition.parse(raw, knob));
   }
+  definition.checkKnobs?.(knobs);
   return args;
 }
 
