@@ -52,21 +52,7 @@ export function pairedLogRatio(pairs: readonly PairedValues[], confidence = 0.95
   const variance = d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
   const se = Math.sqrt(variance / n);
   const df = n - 1;
-  const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
-  // se = 0 happens only with identical ratios; then any non-zero mean is as certain as it gets.
-  const t = se > 0 ? mean / se : mean === 0 ? 0 : Math.sign(mean) * Infinity;
-  return {
-    pairs: n,
-    degreesOfFreedom: df,
-    meanLogRatio: mean,
-    standardErrorLogRatio: se,
-    tStatistic: t,
-    pValue: studentTTwoSidedP(t, df),
-    confidence,
-    changePercent: toPercent(mean),
-    ciLowPercent: toPercent(mean - halfWidth),
-    ciHighPercent: toPercent(mean + halfWidth),
-  };
+  return estimateFromLogMean(mean, se, df, n, confidence);
 }
 
 /** Largest n for which `signedRankExactP` enumerates all 2^n sign assignments. */
@@ -125,10 +111,16 @@ export function welchLogRatio(a: readonly number[], b: readonly number[], confid
   const se = Math.sqrt(va + vb);
   const mean = sb.mean - sa.mean;
   const df = se > 0 ? (va + vb) ** 2 / (va ** 2 / (sa.n - 1) + vb ** 2 / (sb.n - 1)) : Math.min(sa.n, sb.n) - 1;
+  return estimateFromLogMean(mean, se, df, Math.min(sa.n, sb.n), confidence);
+}
+
+/** The interval, t and p of a mean log-ratio with its standard error: one shape for paired and unpaired tests. */
+function estimateFromLogMean(mean: number, se: number, df: number, pairs: number, confidence: number): PairedLogRatioEstimate {
   const halfWidth = studentTQuantile(1 - (1 - confidence) / 2, df) * se;
+  // se = 0 happens only with identical ratios; then any non-zero mean is as certain as it gets.
   const t = se > 0 ? mean / se : mean === 0 ? 0 : Math.sign(mean) * Infinity;
   return {
-    pairs: Math.min(sa.n, sb.n),
+    pairs,
     degreesOfFreedom: df,
     meanLogRatio: mean,
     standardErrorLogRatio: se,
