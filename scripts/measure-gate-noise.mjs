@@ -72,7 +72,8 @@ async function measure() {
         const options = mode === 'pinned' ? { ...scenario, pinning: pinned.pinning } : scenario;
         const { result } = await runScenario(options, { definition });
         const summary = summarizeTrial(result, arm, 0);
-        appendFileSync(values.out, `${JSON.stringify({ round, mode, arm, summary, otherCpuPercent: result.machine?.otherCpuPercent ?? null })}\n`);
+        const costNotes = result.server.costBasis?.notes ?? [];
+        appendFileSync(values.out, `${JSON.stringify({ round, mode, arm, summary, costNotes, otherCpuPercent: result.machine?.otherCpuPercent ?? null })}\n`);
         process.stderr.write(`round ${round} ${mode} ${arm}: ${result.status}, cpu ${summary.serverCpuMicrosPerMessage?.toFixed(2)} µs/msg, p99 ${summary.p99Ms?.toFixed(2)} ms\n`);
       }
     }
@@ -94,10 +95,14 @@ function report() {
   for (const mode of ['pinned', 'unpinned']) {
     const byRound = new Map();
     for (const line of lines.filter((l) => l.mode === mode)) byRound.set(line.round, { ...byRound.get(line.round), [line.arm]: line.summary });
-    // A pair counts when both trials completed (a saturated trial is excluded from a verdict too).
-    const pairs = [...byRound.values()].filter((p) => p.a?.status === 'completed' && p.b?.status === 'completed' && !p.a.saturated && !p.b.saturated);
-    counts[mode] = `${pairs.length} of ${byRound.size}`;
+    // Latency and throughput: a pair counts when neither trial saturated the generator (the gate leaves such
+    // trials out). Server cost does not depend on the driver keeping its schedule: saturated trials count.
+    const measured = (t) => t !== undefined && (t.status === 'completed' || t.status === 'saturated');
+    const all = [...byRound.values()].filter((p) => measured(p.a) && measured(p.b));
+    const clean = all.filter((p) => !p.a.saturated && !p.b.saturated && p.a.status === 'completed' && p.b.status === 'completed');
+    counts[mode] = `${clean.length} (latency) / ${all.length} (server cost) of ${byRound.size}`;
     for (const [name, pick, kind] of METRICS) {
+      const pairs = name.startsWith('server') ? all : clean;
       const changes = pairs.flatMap((p) => {
         const [a, b] = [pick(p.a), pick(p.b)];
         if (a == null || b == null) return [];
