@@ -35,8 +35,32 @@ export interface Baseline {
   tool: { name: string; version: string };
   /** How the trials were scheduled (realtime-priority.ts); a fresh run is compared under the same. Absent in older files. */
   scheduling?: { realtime: boolean; note: string };
+  /**
+   * Where the target and the driver ran (result `cpuPinning`; null: not pinned). A fresh run is judged only
+   * against a baseline pinned the same way: pinning moves CPU per message by more than a gate. Absent in older files.
+   */
+  cpuPinning?: BaselinePinning | null;
   /** Every trial's summary and its RTT histogram (HDR, compressed base64, microseconds). */
   trials: Array<{ summary: TrialSummary; histogram: string | null }>;
+}
+
+/** The CPUs of the target and of the driver's workers, as results record them. */
+export interface BaselinePinning {
+  targetCpus: number[];
+  driverCpus: number[];
+}
+
+/** "target on CPU 0, driver on CPU 1", or "not pinned". */
+export function describeBaselinePinning(pinning: BaselinePinning | null | undefined): string {
+  if (pinning === undefined) return 'no record of pinning (a file from before wsbench recorded it)';
+  if (pinning === null) return 'not pinned';
+  return `target on CPU ${pinning.targetCpus.join(',')}, driver on CPU ${pinning.driverCpus.join(',')}`;
+}
+
+function samePinning(recorded: BaselinePinning | null | undefined, here: BaselinePinning | null): boolean {
+  if (recorded === undefined) return false;
+  if (recorded === null || here === null) return recorded === here;
+  return recorded.targetCpus.join(',') === here.targetCpus.join(',') && recorded.driverCpus.join(',') === here.driverCpus.join(',');
 }
 
 /** Folder names from free text: a target SPEC like `gobwas:model=epoll` becomes `gobwas_model=epoll`. */
@@ -55,7 +79,7 @@ export function writeBaseline(dir: string, baseline: Baseline): string {
 }
 
 /** Why a baseline file could not be used: named in the report, never a silent "no baseline". */
-export type BaselineProblemCode = 'BASELINE_CORRUPT' | 'BASELINE_SCHEMA' | 'BASELINE_OTHER_MACHINE' | 'BASELINE_OTHER_LOAD' | 'BASELINE_MISSING';
+export type BaselineProblemCode = 'BASELINE_CORRUPT' | 'BASELINE_SCHEMA' | 'BASELINE_OTHER_MACHINE' | 'BASELINE_OTHER_LOAD' | 'BASELINE_OTHER_PINNING' | 'BASELINE_MISSING';
 
 export interface BaselineWarning {
   code: BaselineProblemCode;
@@ -119,6 +143,8 @@ export interface BaselineQuery {
   fingerprint: string;
   /** This machine's fingerprint basis, to name what differs from a baseline's. */
   basis?: FingerprintBasis;
+  /** Where this run pins the target and the driver (null: not pinned); a baseline must match. Absent: not checked. */
+  cpuPinning?: BaselinePinning | null;
 }
 
 /** "cores 4 ≠ 2, kernel 6.1 ≠ 6.18", or the two hashes when either side has no basis. */
@@ -163,6 +189,12 @@ export function findBaseline(dir: string, query: BaselineQuery): BaselineLookup 
       warnings.push({ code: 'BASELINE_OTHER_LOAD', file, message: `${file} was recorded under another load (${describeLoad(baseline.load)}; this run: ${describeLoad(query.load)})` });
     } else if (baseline.env.fingerprint !== query.fingerprint) {
       warnings.push({ code: 'BASELINE_OTHER_MACHINE', file, message: `${file} was recorded on another machine class (${machineDifference(baseline, query)}); record baselines on this one, or compare A/B in one job (--baseline REF)` });
+    } else if (query.cpuPinning !== undefined && !samePinning(baseline.cpuPinning, query.cpuPinning)) {
+      warnings.push({
+        code: 'BASELINE_OTHER_PINNING',
+        file,
+        message: `${file} was recorded with ${describeBaselinePinning(baseline.cpuPinning)}; this run: ${describeBaselinePinning(query.cpuPinning)}. CPU per message is not comparable across pinnings: record the baseline as bench runs (\`wsbench baseline record\`, with or without --no-pin like this run)`,
+      });
     } else {
       usable.push({ file, baseline });
     }

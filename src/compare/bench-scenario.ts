@@ -17,7 +17,7 @@ import type { TargetDefinition } from '../targets/target-definition.js';
 import { parseTargetSpec } from '../targets/target-spec.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import { findBaseline, type BaselineLookup } from './baseline-store.js';
-import type { Baseline } from './baseline-store.js';
+import type { Baseline, BaselinePinning } from './baseline-store.js';
 import type { Verdict } from './comparison.js';
 import { DEFAULT_PAIRS, enterTrialScheduling, runComparison, trialContext, withTargetDemotion } from './run-comparison.js';
 import type { TrialEvent } from './run-comparison.js';
@@ -78,6 +78,11 @@ export interface BenchScenarioContext {
   pinning?: CpuPinning;
 }
 
+/** Where a run pins the target and the driver, as results and baselines record it. */
+export function pinningOf(pinning: CpuPinning | undefined): BaselinePinning | null {
+  return pinning === undefined ? null : { targetCpus: [...pinning.target.cpus], driverCpus: [...pinning.driver.cpus] };
+}
+
 /** One scenario of the matrix, measured and judged against its baseline. */
 export async function benchScenario(planned: PlannedScenario, context: BenchScenarioContext): Promise<BenchOutcome> {
   const base = { scenario: planned.name, generatorSaturated: false, errorBudgetHeld: null, warnings: [] };
@@ -99,6 +104,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
           load: options,
           fingerprint: env.fingerprint,
           ...(env.fingerprintBasis === undefined ? {} : { basis: env.fingerprintBasis }),
+          cpuPinning: pinningOf(options.pinning),
         })
       : { status: 'missing', reason: 'no baseline asked for', warnings: [] };
   const warnings = lookup.warnings.map((warning) => `${warning.code}: ${warning.message}`);

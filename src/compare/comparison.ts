@@ -25,9 +25,10 @@ export interface MetricComparison {
   changeKind: 'ratio' | 'difference';
   /**
    * `paired-t-log-ratio`: adjacent A/B trials (A/B in one job). `welch-t-log`: a fresh run against a recorded
-   * baseline's trials, unpaired. `none`: not measured.
+   * baseline's trials, unpaired. `exact-poisson-rate`: GC cycles, total counts per message (rate-ratio-test.ts).
+   * `none`: not measured, or the same value in every trial of both arms.
    */
-  method: 'paired-t-log-ratio' | 'welch-t-log' | 'pooled-bootstrap-paired' | 'pooled-bootstrap' | 'permutation-error-rate' | 'none';
+  method: 'paired-t-log-ratio' | 'welch-t-log' | 'pooled-bootstrap-paired' | 'pooled-bootstrap' | 'exact-poisson-rate' | 'permutation-error-rate' | 'none';
   /** Medians over the trials in the pairs used, in `unit`. */
   aMedian: number | null;
   bMedian: number | null;

@@ -2,21 +2,19 @@ import type { MetricComparison, MetricName, Verdict } from './comparison.js';
 import { GATE_DIRECTION, MIN_PAIRS, type ResolvedCompareOptions } from './compare-options.js';
 import { errorRiseTest } from './error-rate-test.js';
 import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
+import { judgeCountMetric } from './judge-count-metric.js';
 import { isUsableSketch } from './latency-sketch.js';
+import { median } from './median.js';
 import type { MetricSpec } from './metric-catalog.js';
 import { pooledTailEstimate } from './pooled-tail.js';
 import type { Arm } from './schedule.js';
-import { pairedLogRatio, signedRankExactP, welchLogRatio } from './statistics.js';
+import { logRatioTest, signedRankExactP, welchLogRatio } from './statistics.js';
 import { armTrials, type TrialDesign } from './trial-design.js';
+import type { TrialSummary } from './trial-summary.js';
 
 /** One metric's verdict rules (see verdict.ts for what FAIL, PASS and INCONCLUSIVE mean). */
 
-export const median = (values: readonly number[]): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? null) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
+export { median } from './median.js';
 
 export function signedGate(metric: MetricName, tolerance: number): number {
   return GATE_DIRECTION[metric] === 'lower-is-worse' ? -tolerance : tolerance;
@@ -132,11 +130,35 @@ function tooFew(spec: MetricSpec, gate: number, units: number, unitName: string,
   };
 }
 
+/** Both arms measured the same value in every usable trial (e.g. 0 B allocated): no change, a PASS. */
+function noChange(spec: MetricSpec, gate: number, value: number, units: number, unitName: string): MetricComparison {
+  return {
+    metric: spec.metric,
+    unit: spec.unit,
+    changeKind: 'ratio',
+    method: 'none',
+    aMedian: value,
+    bMedian: value,
+    changePercent: 0,
+    ciLowPercent: 0,
+    ciHighPercent: 0,
+    pValue: 1,
+    signedRankPValue: null,
+    pairs: units,
+    gatePercent: gate,
+    verdict: 'PASS',
+    reason: `no change: every one of ${units} ${unitName} measured ${value} ${spec.unit} in both arms`,
+  };
+}
+
+const allEqual = (values: readonly number[]): boolean => values.length > 0 && values.every((x) => x === values[0]);
+
 /** Ratio metrics: the paired t on log-ratios (A/B in one job) or Welch's t on logs (against a baseline). */
 export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
   const gate = signedGate(spec.metric, options.tolerancePercent[spec.metric]);
   const absent = absentIn(spec, design);
   if (absent !== null) return notMeasured(spec, gate, absent);
+  if (spec.kind === 'count') return judgeCountMetric(spec, design, options, stageAlpha, gate);
   // One-sided: FAIL is one-directional (B worse), so H1 is "B is worse"; under no change it FAILs with
   // probability alpha at most, as the two-sided test did, with twice the power.
   const oneSided = (changePercent: number, twoSidedP: number): number => {
@@ -144,17 +166,19 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
     return worse ? twoSidedP / 2 : 1 - twoSidedP / 2;
   };
   if (design.kind === 'paired') {
+    // A pair with the same value on both sides (0 and 0 included) is a log-ratio of 0: no change, not unusable.
     const values = design.pairs.flatMap((pair) => {
       const a = spec.pick(pair.a);
       const b = spec.pick(pair.b);
-      return usable(a) && usable(b) ? [{ a, b }] : [];
+      return a !== null && a === b && Number.isFinite(a) ? [{ a, b, d: 0 }] : usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a) }] : [];
     });
     const dropped = design.pairs.length - values.length;
     const note = dropped > 0 ? ` (${dropped} pair(s) without a positive value on both sides left out)` : '';
     const aMedian = median(values.map((v) => v.a));
     const bMedian = median(values.map((v) => v.b));
     if (values.length < MIN_PAIRS) return tooFew(spec, gate, values.length, 'pair(s)', aMedian, bMedian, note);
-    const estimate = pairedLogRatio(values, options.confidence);
+    if (allEqual(values.flatMap((v) => [v.a, v.b]))) return noChange(spec, gate, values[0]!.a, values.length, 'pair(s)');
+    const estimate = logRatioTest(values.map((v) => v.d), options.confidence);
     return decide(
       spec,
       {
@@ -164,13 +188,18 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
         method: 'paired-t-log-ratio',
         aMedian,
         bMedian,
-        signedRankPValue: signedRankExactP(values.map(({ a, b }) => Math.log(b / a))),
+        signedRankPValue: signedRankExactP(values.map((v) => v.d)),
       },
       gate,
       stageAlpha,
       options.confidence,
       note,
     );
+  }
+  const measured = (trials: readonly TrialSummary[]): number[] => trials.map(spec.pick).filter((x): x is number => x !== null && Number.isFinite(x));
+  const both = [...measured(design.a), ...measured(design.b)];
+  if (Math.min(measured(design.a).length, measured(design.b).length) >= MIN_PAIRS && allEqual(both)) {
+    return noChange(spec, gate, both[0]!, Math.min(measured(design.a).length, measured(design.b).length), 'trial(s) in the smaller arm');
   }
   const a = design.a.map(spec.pick).filter(usable);
   const b = design.b.map(spec.pick).filter(usable);

@@ -45,8 +45,11 @@ export function renderComparisonMarkdown(comparison: Comparison, pinning?: strin
     `Stage ${stage.stage} of ${stage.stages}: ${stage.usablePairs} of ${stage.scheduledPairs} pairs usable, ` +
       `FAIL needs p < ${stage.stageAlpha} (alpha ${comparison.alpha} split over ${stage.stages} stage(s)) and a change beyond the gate; ` +
       `PASS needs the whole ${ci}% interval inside the gate.`,
-    'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials, p one-sided (H1: B is worse). Error rate: change in percentage points, ' +
-      'one-sided permutation test over trials.',
+    (comparison.design === 'unpaired'
+      ? 'Ratio metrics: Welch t-test on logs of the fresh trials against the recorded ones'
+      : 'Ratio metrics: paired t-test on log-ratios of adjacent A/B trials') +
+      ', p one-sided (H1: B is worse); p99 from each arm\'s pooled echoes, resampled by trial; GC cycles: exact test on total counts per message. ' +
+      'Error rate: change in percentage points, one-sided permutation test over trials.',
   ];
   if (pinning !== undefined) lines.push(`CPUs: ${cell(pinning)}.`);
   lines.push(...serverCostLines(comparison));

@@ -24,6 +24,8 @@ export interface MetricSpec {
   configKey: string;
   /** Server-cost metrics are measured only for targets wsbench starts (and some only for Go targets). */
   serverCost: boolean;
+  /** `count`: rare events per message (GC cycles), judged on total counts (judge-count-metric.ts). @default 'ratio' */
+  kind?: 'ratio' | 'count';
   pick: (trial: TrialSummary) => number | null;
 }
 
@@ -82,6 +84,7 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
     defaultTolerancePercent: 25,
     configKey: 'gcPer10kMessagesPercent',
     serverCost: true,
+    kind: 'count',
     pick: (t) => orNull(t.serverGcPer10kMessages),
   },
 ];

@@ -5,6 +5,9 @@ import { formatSignedPercent } from './format-change.js';
 
 type Trial = Comparison['trials'][number];
 
+/** CPU, memory, allocations and GC per unit of work have their gates and verdicts in the table above. */
+export const GATED_NOTE = 'the per-message and per-connection figures are gated above';
+
 interface CostRow {
   label: string;
   pick: (trial: Trial) => number | null | undefined;
@@ -49,5 +52,5 @@ export function serverCostLines(comparison: Comparison): string[] {
   if (cpu !== undefined && (cpu.a !== null || cpu.b !== null)) {
     lines.splice(1, 0, `| capacity per server core | ${formatCapacityPerCore(capacity(cpu.a))} | ${formatCapacityPerCore(capacity(cpu.b))} | ${change(capacity(cpu.a), capacity(cpu.b))} |`);
   }
-  return ['', '| server cost (not gated) | base (A) median | head (B) median | change |', '| --- | ---: | ---: | ---: |', ...lines];
+  return ['', `| server cost per arm (medians; ${GATED_NOTE}) | base (A) median | head (B) median | change |`, '| --- | ---: | ---: | ---: |', ...lines];
 }

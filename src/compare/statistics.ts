@@ -44,10 +44,19 @@ const toPercent = (logRatio: number): number => 100 * Math.expm1(logRatio);
 export function pairedLogRatio(pairs: readonly PairedValues[], confidence = 0.95): PairedLogRatioEstimate {
   const n = pairs.length;
   if (n < 2) throw new RangeError(`A paired estimate needs at least 2 pairs, got ${n}`);
-  const d = pairs.map(({ a, b }) => {
-    if (!(a > 0 && b > 0)) throw new RangeError(`Log-ratios need positive values, got a=${a}, b=${b}`);
-    return Math.log(b / a);
-  });
+  return logRatioTest(
+    pairs.map(({ a, b }) => {
+      if (!(a > 0 && b > 0)) throw new RangeError(`Log-ratios need positive values, got a=${a}, b=${b}`);
+      return Math.log(b / a);
+    }),
+    confidence,
+  );
+}
+
+/** The paired t on log-ratios already taken (a pair with equal values, zeros included, is a 0). */
+export function logRatioTest(d: readonly number[], confidence = 0.95): PairedLogRatioEstimate {
+  const n = d.length;
+  if (n < 2) throw new RangeError(`A paired estimate needs at least 2 pairs, got ${n}`);
   const mean = d.reduce((s, x) => s + x, 0) / n;
   const variance = d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
   const se = Math.sqrt(variance / n);

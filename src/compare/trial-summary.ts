@@ -24,7 +24,7 @@ export interface TrialSummary {
   /** The generator (not the server) was the bottleneck: the trial says nothing about the server. */
   saturated: boolean;
   saturationReasons: string[];
-  /** What the server spent (informational, not gated): mean CPU over the measured window and peak RSS. */
+  /** What the server spent, shown beside the gated cost figures: mean CPU over the measured window and peak RSS. */
   serverCpuPercent?: number | null;
   serverPeakRssBytes?: number | null;
   /**
@@ -36,6 +36,9 @@ export interface TrialSummary {
   serverAllocBytesPerMessage?: number | null;
   serverAllocsPerMessage?: number | null;
   serverGcPer10kMessages?: number | null;
+  /** GC cycles counted in the window and the echoes it held (`server.costBasis`), for the GC rate test. */
+  serverGcCycles?: number | null;
+  serverMessages?: number | null;
 }
 
 
@@ -66,6 +69,8 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     serverAllocBytesPerMessage: result.server?.allocBytesPerMessage ?? null,
     serverAllocsPerMessage: result.server?.allocsPerMessage ?? null,
     serverGcPer10kMessages: result.server?.gcPer10kMessages ?? null,
+    serverGcCycles: result.server?.costBasis?.gcCycles ?? null,
+    serverMessages: result.server?.costBasis?.messages ?? null,
   };
 }
 

@@ -97,4 +97,24 @@ describe('the baseline store', () => {
     expect(byFile[otherLoad]).toMatchObject({ code: 'BASELINE_OTHER_LOAD', message: expect.stringMatching(/2000 conns .* this run: 1000 conns/) });
     expect(byFile[otherMachine]).toMatchObject({ code: 'BASELINE_OTHER_MACHINE', message: expect.stringMatching(/fingerprint f9 ≠ this machine's f1: cores 4, here 2/) });
   });
+
+  it('uses a baseline only when it was pinned like this run, and names the difference when not', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    const pinned = { targetCpus: [0], driverCpus: [1] };
+    writeBaseline(dir, baseline({ commit: 'e'.repeat(40), cpuPinning: pinned }));
+    const query = { target: 'gobwas:model=epoll', scenario: 'mid-conn-mid-msg', load, fingerprint: 'f1' };
+    expect(findBaseline(dir, { ...query, cpuPinning: { targetCpus: [0], driverCpus: [1] } }).status).toBe('found');
+    const unpinned = findBaseline(dir, { ...query, cpuPinning: null });
+    expect(unpinned.status).toBe('missing');
+    expect(unpinned.status === 'missing' && unpinned.reason).toMatch(/no usable baseline for gobwas:model=epoll × mid-conn-mid-msg: BASELINE_OTHER_PINNING/);
+    expect(unpinned.warnings).toEqual([
+      expect.objectContaining({ code: 'BASELINE_OTHER_PINNING', message: expect.stringMatching(/was recorded with target on CPU 0, driver on CPU 1; this run: not pinned\. CPU per message is not comparable across pinnings/) }),
+    ]);
+    writeBaseline(dir, baseline({ commit: 'f'.repeat(40) }));
+    const older = findBaseline(dir, { ...query, cpuPinning: { targetCpus: [1], driverCpus: [0] } });
+    expect(older.warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/eeeeeeeeeeee\.json was recorded with target on CPU 0, driver on CPU 1; this run: target on CPU 1, driver on CPU 0/),
+      expect.stringMatching(/ffffffffffff\.json was recorded with no record of pinning \(a file from before wsbench recorded it\)/),
+    ]);
+  });
 });

@@ -42,7 +42,7 @@ async function recordBaseline(server: ReturnType<typeof steadyServer>, pairs: nu
     const { result } = await runScenario(resolveRunOptions({ ...load, target: FAKE_SPEC, scenarioName: planned.name }), { definition: targets.fake, deps: world.deps });
     trials.push({ summary: summarizeTrial(result, 'a', 2 * k), histogram: result.histogram });
   }
-  writeBaseline(dir, { schemaVersion: 1, kind: 'baseline', target: 'fake', scenario: planned.name, load, commit: 'c0ffee0000000000', tag: null, recordedAt: '2026-12-01T00:00:00Z', env: FAKE_ENV, tool: { name: 'wsbench', version: 'test' }, trials });
+  writeBaseline(dir, { schemaVersion: 1, kind: 'baseline', target: 'fake', scenario: planned.name, load, commit: 'c0ffee0000000000', tag: null, recordedAt: '2026-12-01T00:00:00Z', env: FAKE_ENV, tool: { name: 'wsbench', version: 'test' }, cpuPinning: null, trials });
   return dir;
 }
 

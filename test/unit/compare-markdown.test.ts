@@ -75,7 +75,7 @@ describe('the server-cost table', () => {
       serverPeakRssBytes: (trial.arm === 'a' ? 28 : 14) * 1024 * 1024,
     }));
     const markdown = renderComparisonMarkdown(compareTrials({ scenario: 'echo', arms: { a: { spec: 'gobwas:model=goroutine' }, b: { spec: 'gobwas:model=epoll' } }, trials: withCost }));
-    expect(markdown).toContain('| server cost (not gated) | base (A) median | head (B) median | change |');
+    expect(markdown).toContain('| server cost per arm (medians; the per-message and per-connection figures are gated above) | base (A) median | head (B) median | change |');
     expect(markdown).toContain('| CPU (% of one core) | 20% | 30% | +50.0% |');
     expect(markdown).toContain('| peak RSS | 28.0 MiB | 14.0 MiB | -50.0% |');
   });

@@ -17,6 +17,8 @@ interface CostSimulation {
   /** Head's relative change per metric, e.g. { cpu: 0.1 }. */
   cpu?: number;
   allocBytes?: number;
+  /** GC cycles per trial window of each arm (a window of 50,000 echoes). @default 0 in both */
+  gcCycles?: { a: number; b: number };
   /** Leave the Go-only figures out of this arm (a target without Go metrics). */
   withoutGoMetricsIn?: 'a' | 'b';
 }
@@ -43,7 +45,9 @@ function costTrials(random: () => number, sim: CostSimulation): TrialSummary[] {
       serverMemoryBytesPerConnection: 12_000 * noisy(),
       serverAllocBytesPerMessage: go ? 1600 * (head ? 1 + (sim.allocBytes ?? 0) : 1) * noisy() : null,
       serverAllocsPerMessage: go ? 9 * noisy() : null,
-      serverGcPer10kMessages: go ? 2 * noisy() : null,
+      serverGcPer10kMessages: go ? ((sim.gcCycles?.[arm] ?? 0) / 50_000) * 10_000 : null,
+      serverGcCycles: go ? (sim.gcCycles?.[arm] ?? 0) : null,
+      serverMessages: 50_000,
     };
   });
 }

@@ -117,7 +117,9 @@ describe('the p99 verdict', () => {
     const stored = compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials: same }, { design: 'unpaired', stages: 1 });
     expect(p99(stored).method).toBe('pooled-bootstrap');
     expect(stored.design).toBe('unpaired');
-    expect(stored.metrics.find((m) => m.metric === 'throughput')!.method).toBe('welch-t-log');
+    expect(stored.metrics.find((m) => m.metric === 'p50')!.method).toBe('welch-t-log');
+    // Every trial of both arms echoed exactly 5000/s: no change, a PASS, not a test on zero variance.
+    expect(stored.metrics.find((m) => m.metric === 'throughput')).toMatchObject({ method: 'none', verdict: 'PASS', changePercent: 0 });
   });
 
   it('falls back to each trial\'s own p99 for summaries without sketches', () => {

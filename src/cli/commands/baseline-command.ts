@@ -7,6 +7,7 @@ import { formatMs, formatRate } from '../../format-numbers.js';
 import { readGitInfo } from '../../run/git-info.js';
 import { runScenario } from '../../run/run-scenario.js';
 import { enterTrialScheduling, withTargetDemotion } from '../../compare/run-comparison.js';
+import { pinningOf } from '../../compare/bench-scenario.js';
 import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import { matchesPattern } from '../../scenario/match-pattern.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
@@ -118,6 +119,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
         env,
         tool: { name: TOOL_NAME, version: TOOL_VERSION },
         scheduling: { realtime: scheduling.applied, note: scheduling.note },
+        cpuPinning: pinningOf(options.pinning),
         trials: recorded,
       });
       output.stdout(`recorded ${file}\n`);
