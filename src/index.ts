@@ -30,6 +30,8 @@ export type { ComparisonOutcome, RunComparisonOptions, TrialEvent } from './comp
 export { compareTrials } from './compare/verdict.js';
 export type { Comparison, MetricComparison, Verdict } from './compare/comparison.js';
 export { DEFAULT_BASELINES_DIR, findBaseline, readBaseline } from './compare/baseline-store.js';
+export { decideCpuPinning } from './plan/cpu-pinning.js';
+export type { PinningDecision } from './plan/cpu-pinning.js';
 export { renderBenchSummaryMarkdown } from './report/bench-summary.js';
 export { writeReports } from './report/write-reports.js';
 export { writeJsonFile } from './write-json-file.js';
