@@ -3,9 +3,9 @@
 // gobwas) FAILs, and how often real regressions of known size are caught: B runs a fixture knob, nothing is
 // scaled. A benchmark, not a test: it reports, it asserts nothing.
 //
-// Each comparison is the shipped procedure, `runComparison` (A B B A …, a fresh server per trial, real-time
-// priority when allowed, stage 2 only when stage 1 is INCONCLUSIVE), at a load where the gated metrics are
-// stable and trials are short. Cases:
+// Each comparison is the shipped procedure, `runComparison` (A B B A …, a fresh server per trial, pinned apart
+// with taskset, driver real-time when allowed, stage 2 only when stage 1 is INCONCLUSIVE), at a load where the
+// gated metrics are stable and trials are short (1000 × 20/s × 1 KiB, 6 s trials with 2 s warm-up). Cases:
 //   aa         gobwas vs gobwas
 //   cpu5/10/20 gobwas vs gobwas:inject-delay-us=N  (N calibrated to +5/10/20% server CPU per message at this load)
 //   alloc1k    gobwas vs gobwas:inject-alloc-bytes=1024
@@ -19,7 +19,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveRunOptions, runComparison } from '../dist/index.js';
+import { decideCpuPinning, resolveRunOptions, runComparison } from '../dist/index.js';
 import { gobwasTarget } from '../dist/targets/builtin-targets.js';
 import { parseTargetSpec } from '../dist/targets/target-spec.js';
 import { parseDurationMs } from '../dist/units.js';
@@ -27,16 +27,19 @@ import { parseDurationMs } from '../dist/units.js';
 const { values } = parseArgs({
   options: {
     budget: { type: 'string', default: '9m' },
-    pairs: { type: 'string', default: '4' },
+    pairs: { type: 'string', default: '5' },
     connections: { type: 'string', default: '1000' },
-    rate: { type: 'string', default: '5' },
+    // 20K msg/s: server CPU per message has a pair-to-pair SD of ~3% here against ~10% at 5K msg/s
+    // (docs/gate-noise.md), since at 5 msg/s per connection each echo pays a whole wake-up of the server.
+    rate: { type: 'string', default: '20' },
     size: { type: 'string', default: '1024' },
-    duration: { type: 'string', default: '3s' },
+    duration: { type: 'string', default: '6s' },
     warmup: { type: 'string', default: '2s' },
     'cpu5-us': { type: 'string', default: '1' },
     'cpu10-us': { type: 'string', default: '2' },
     'cpu20-us': { type: 'string', default: '4' },
-    'lock-us': { type: 'string', default: '100' },
+    // At 20K msg/s a lock held 20 µs per message is busy 40% of the time: echoes queue behind each other.
+    'lock-us': { type: 'string', default: '20' },
     'alloc-bytes': { type: 'string', default: '1024' },
     only: { type: 'string' },
     out: { type: 'string', default: 'results/gate-benchmark' },
@@ -66,15 +69,23 @@ if (values.report) {
 async function run() {
   const budgetMs = parseDurationMs(values.budget, '--budget');
   const started = performance.now();
-  const scenario = resolveRunOptions({
+  // Pinned apart as compare and bench run by default (the gate's own noise is what is benchmarked).
+  const pin = decideCpuPinning(true);
+  const scenario = {
+    ...resolveRunOptions({
     scenarioName: 'gate-benchmark',
     connections: Number(values.connections),
     ratePerConnection: Number(values.rate),
     messageBytes: Number(values.size),
     durationMs: parseDurationMs(values.duration, '--duration'),
     warmupMs: parseDurationMs(values.warmup, '--warmup'),
-  });
+    }),
+    ...(pin.pinned ? { pinning: pin.pinning } : {}),
+  };
+  process.stderr.write(`gate benchmark: ${pin.pinned ? pin.description : pin.reason}\n`);
   const pairs = Number(values.pairs);
+  // A trial's wall time: the load plus ~1.5 s to start the server and open the connections.
+  const trialWallMs = scenario.durationMs + 1500;
   const a = { spec: parseTargetSpec('gobwas'), definition: gobwasTarget };
   const only = values.only?.split(',');
   let lastWallMs = 0;
@@ -88,26 +99,32 @@ async function run() {
     if (next === undefined) return;
     const elapsed = performance.now() - started;
     // A comparison that may run both stages takes about twice the last one's stage 1: do not start one the budget cannot hold.
-    if (elapsed + Math.max(lastWallMs, 2 * pairs * 2 * 5000) > budgetMs) return;
+    if (elapsed + Math.max(lastWallMs, 2 * pairs * 2 * trialWallMs) > budgetMs) return;
     const t0 = performance.now();
     const { report, failure } = await runComparison({
       scenario,
       a,
       b: { spec: parseTargetSpec(next.spec.b), definition: gobwasTarget },
       pairs,
-      secondStageBudgetMs: 2 * pairs * 2 * 6000,
+      secondStageBudgetMs: pairs * 2 * (trialWallMs + 1000),
     });
     lastWallMs = performance.now() - t0;
     const c = report.comparison;
+    const others = report.trials.map((t) => t.result.machine?.otherCpuPercent).filter((x) => typeof x === 'number').sort((p, q) => p - q);
     const row = {
       case: next.name,
       b: next.spec.b,
       at: new Date().toISOString(),
+      load: { connections: scenario.connections, ratePerConnection: scenario.ratePerConnection, messageBytes: scenario.messageBytes, durationMs: scenario.durationMs, warmupMs: scenario.warmupMs, pairs },
+      // How busy the machine was: load average at the end, and the median trial's CPU used by everyone else (% of a core).
+      loadavg1: Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
+      otherCpuPercent: others.length === 0 ? null : others[Math.floor((others.length - 1) / 2)],
       verdict: failure === undefined ? c.verdict : `ERROR ${failure.code}`,
       stage: c.stage.stage,
       usablePairs: c.stage.usablePairs,
       wallMs: Math.round(lastWallMs),
       scheduling: report.scheduling?.note ?? null,
+      pinning: report.pinning ?? null,
       metrics: Object.fromEntries(c.metrics.map((m) => [m.metric, { verdict: m.verdict, change: m.changePercent, low: m.ciLowPercent, high: m.ciHighPercent, p: m.pValue, a: m.aMedian, b: m.bMedian }])),
       trials: c.trials.map(({ latencySketch: _sketch, ...summary }) => summary),
     };
@@ -127,6 +144,7 @@ function report(rows) {
     '| case | B | comparisons | FAIL | PASS | INCONCLUSIVE | FAIL on the metric | decided in stage 1 | measured change (median) | median wall per comparison |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
+  const loads = rows.filter((r) => typeof r.loadavg1 === 'number');
   for (const [name, spec] of Object.entries(CASES)) {
     const mine = rows.filter((r) => r.case === name);
     if (mine.length === 0) continue;
@@ -138,6 +156,10 @@ function report(rows) {
   }
   const aa = rows.filter((r) => r.case === 'aa');
   const errors = rows.filter((r) => String(r.verdict).startsWith('ERROR')).length;
+  if (loads.length > 0) {
+    const others = loads.map((r) => r.otherCpuPercent).filter((x) => typeof x === 'number');
+    lines.push('', `Machine load while measuring: 1-minute load average median ${median(loads.map((r) => r.loadavg1)).toFixed(1)} (range ${Math.min(...loads.map((r) => r.loadavg1)).toFixed(1)}–${Math.max(...loads.map((r) => r.loadavg1)).toFixed(1)}) on 2 cores; other processes' CPU per trial, median over comparisons ${others.length === 0 ? '—' : `${median(others).toFixed(0)}% of a core`}.`);
+  }
   lines.push('', `${rows.length} comparisons, ${rows.reduce((n, r) => n + r.trials.length, 0)} real trials (${rows.reduce((n, r) => n + r.trials.filter((t) => t.saturated).length, 0)} saturated, excluded), ${errors} errored.`);
   // The noise the default gates rest on: pair-to-pair SD of ln(B/A) per metric, over the A/A pairs.
   if (aa.length > 0) {
