@@ -8,11 +8,10 @@
 import { parseArgs } from 'node:util';
 import { Bench } from 'tinybench';
 import { createBroadcastFrame, intendedEpochUsOf, writeBroadcastFrame } from '../src/driver/broadcast-frame.js';
-import { ConnectionLedger } from '../src/driver/connection-ledger.js';
+import { InFlightLedger } from '../src/driver/in-flight-ledger.js';
 import { createMessageCodec } from '../src/driver/message-codec.js';
 import { SendSchedule } from '../src/driver/send-schedule.js';
 import { createHistogram, recordMicros } from '../src/metrics/latency-histogram.js';
-import { FakeConnection } from '../test/support/fake-connection.js';
 
 const { values } = parseArgs({ options: { 'time-ms': { type: 'string', default: '500' } } });
 const bench = new Bench({ time: Number(values['time-ms']), warmupTime: 100 });
@@ -74,19 +73,24 @@ bench.add('schedule walk: takeDue + intendedMs + connectionOf', () => {
   sink += schedule.intendedMs(index) + schedule.connectionOf(index);
 });
 
-// Ledger: record an intended time at send, look it up and acknowledge at reply.
-const ledger = new ConnectionLedger(new FakeConnection(), 0);
-bench.add('ledger: record + intendedOf + ack', () => {
-  const next = ledger.sent++;
-  ledger.record(next, next);
-  sink += ledger.intendedOf(next);
-  ledger.acked = next + 1;
+// Ledger: record an intended time at send, resolve it at reply (the resolved entries leave the
+// send-order queue at the next sweep, as every 100 ms in a phase).
+const ledger = new InFlightLedger(1000);
+let ledgerOps = 0;
+const sweep = (): void => ledger.expireBefore(Number.NEGATIVE_INFINITY, () => {});
+bench.add('ledger: record + resolve', () => {
+  const connection = ledgerOps++ % 1000;
+  ledger.record(connection, ledgerOps);
+  sink += ledger.resolveOldest(connection);
+  if ((ledgerOps & 1023) === 0) sweep();
 });
-const unordered = new ConnectionLedger(new FakeConnection(), 0, true);
+const unordered = new InFlightLedger(1000, true);
+let unorderedOps = 0;
 bench.add('ledger (unordered replies): record + answer', () => {
-  const next = unordered.sent++;
-  unordered.record(next, next);
-  unordered.answer(next);
+  const connection = unorderedOps++ % 1000;
+  const sequence = unordered.record(connection, unorderedOps);
+  sink += unordered.answer(connection, sequence);
+  if ((unorderedOps & 1023) === 0) unordered.expireBefore(Number.NEGATIVE_INFINITY, () => {});
 });
 
 await bench.run();

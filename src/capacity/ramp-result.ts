@@ -41,6 +41,10 @@ export interface RampStep {
   };
   generator: {
     sendLagP99Ms: number;
+    /** Time past the warm-up this step waited for the generator's send lag to settle (excluded from its figures). */
+    settleMs?: number;
+    /** False when it had not settled within the bound. */
+    settled?: boolean;
     eventLoopUtilization: number;
     saturated: boolean;
     saturationReasons?: string[];

@@ -68,6 +68,7 @@ export function buildRampStep(m: StepMeasurement): RampStep {
     },
     generator: {
       sendLagP99Ms,
+      ...(phase === undefined ? {} : { settleMs: Math.round(phase.settleMs), settled: phase.settled }),
       eventLoopUtilization,
       saturated: reasons.length > 0,
       saturationReasons: reasons,

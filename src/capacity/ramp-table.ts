@@ -4,7 +4,7 @@ import type { LimitResult } from './limit-result.js';
 
 /** Console rendering of a ramp: one row per step, then the verdict. Pure: result in, text out. */
 
-const COLUMNS = ['step', 'conns', 'offered', 'achieved', 'p50', 'p99', 'max', 'errors', 'srv CPU', 'srv RSS', 'fds', 'gorout.', 'GC max', 'gen lag', 'gen ELU', 'drv heap/conn', 'stop'] as const;
+const COLUMNS = ['step', 'conns', 'offered', 'achieved', 'p50', 'p99', 'max', 'errors', 'srv CPU', 'srv RSS', 'fds', 'gorout.', 'GC max', 'gen lag', 'settle', 'gen ELU', 'drv heap/conn', 'stop'] as const;
 
 export function formatRampTable(result: RampResult): string {
   const rows = result.steps.map((step) => stepRow(step, result.steps.length));
@@ -30,6 +30,7 @@ function stepRow(step: RampStep, total: number): string[] {
     step.server.goroutines === null ? '—' : formatCount(step.server.goroutines),
     formatMs(step.server.gcPauseMaxMs),
     formatMs(step.generator.sendLagP99Ms),
+    step.generator.settleMs === undefined ? '—' : `${formatMs(step.generator.settleMs)}${step.generator.settled === false ? '!' : ''}`,
     `${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`,
     step.generator.heapUsedBytesPerConnection === null || step.generator.heapUsedBytesPerConnection === undefined ? '—' : formatBytes(Math.round(step.generator.heapUsedBytesPerConnection)),
     step.stopCriteria?.join(', ') ?? (step.stopReasons.length > 0 ? 'yes' : ''),

@@ -1,6 +1,5 @@
 import type { ClientConnection } from './client-transport.js';
 import { dialErrorCode } from './client-transport.js';
-import type { ConnectionLedger } from './connection-ledger.js';
 import { ReconnectingConnection } from './reconnecting-connection.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
 import type { Histogram } from '../metrics/latency-histogram.js';
@@ -19,10 +18,17 @@ export interface ChurnOptions {
   endMs: number;
   clock: () => number;
   redial: Redial;
-  /** Installs the phase's listeners on `ledger.connection` (the stand-in, then the new connection). */
-  relisten: (ledger: ConnectionLedger) => void;
+  /** Puts `connection` (the stand-in, then the new connection) in `slot` and routes it to the phase. */
+  replace: (slot: number, connection: ClientConnection) => void;
   /** Told when a connection is replaced, so the worker closes the new one at the end. */
   onReplaced?: (previous: ClientConnection, next: ClientConnection) => void;
+}
+
+/** The phase's connections as churn sees them: one per slot, each with its messages in flight. */
+export interface ChurnSlots {
+  readonly count: number;
+  connectionAt(slot: number): ClientConnection;
+  inFlightOn(slot: number): number;
 }
 
 export interface ChurnReport {
@@ -52,7 +58,7 @@ export class Churn {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
-    private readonly ledgers: readonly ConnectionLedger[],
+    private readonly slots: ChurnSlots,
     private readonly options: ChurnOptions,
   ) {}
 
@@ -82,12 +88,14 @@ export class Churn {
     if (stormAtMs !== undefined && this.storm === undefined && now >= this.options.startMs + stormAtMs) this.startStorm(now);
     const due = Math.floor(((now - this.options.startMs) * this.options.ratePerSec) / 1000);
     let tries = 0;
-    while (this.done < due && tries < this.ledgers.length) {
-      const ledger = this.ledgers[this.cursor++ % this.ledgers.length]!;
+    const count = this.slots.count;
+    while (this.done < due && tries < count) {
+      const slot = this.cursor++ % count;
       tries++;
-      if (ledger.inFlight > 0 || !ledger.connection.isOpen || ledger.connection instanceof ReconnectingConnection) continue;
+      const connection = this.slots.connectionAt(slot);
+      if (this.slots.inFlightOn(slot) > 0 || !connection.isOpen || connection instanceof ReconnectingConnection) continue;
       this.done++;
-      this.reopen(ledger);
+      this.reopen(slot);
     }
   }
 
@@ -95,10 +103,11 @@ export class Churn {
     const storm = { atMs: now - this.options.startMs, connections: 0, reopened: 0, failed: 0, recoveredMs: null as number | null };
     this.storm = storm;
     const reopening: Array<Promise<boolean>> = [];
-    for (const ledger of this.ledgers) {
-      if (!ledger.connection.isOpen || ledger.connection instanceof ReconnectingConnection) continue;
+    for (let slot = 0; slot < this.slots.count; slot++) {
+      const connection = this.slots.connectionAt(slot);
+      if (!connection.isOpen || connection instanceof ReconnectingConnection) continue;
       storm.connections++;
-      reopening.push(this.reopen(ledger));
+      reopening.push(this.reopen(slot));
     }
     const all = Promise.all(reopening).then((results) => {
       storm.reopened = results.filter(Boolean).length;
@@ -108,21 +117,19 @@ export class Churn {
     this.track(all);
   }
 
-  /** Replaces the ledger's connection with a fresh one; resolves true when it opened. */
-  private reopen(ledger: ConnectionLedger): Promise<boolean> {
-    const previous = ledger.connection;
+  /** Replaces the connection in `slot` with a fresh one; resolves true when it opened. */
+  private reopen(slot: number): Promise<boolean> {
+    const previous = this.slots.connectionAt(slot);
     const standIn = new ReconnectingConnection();
-    ledger.connection = standIn;
-    this.options.relisten(ledger);
-    // The old connection keeps its listeners: a reply already on its way still counts.
+    this.options.replace(slot, standIn);
+    // The old connection keeps its listener and slot: a reply already on its way still counts.
     previous.close();
     const startedMs = this.options.clock();
     const attempt = this.options.redial().then(
       (next) => {
         recordMicros(this.histogram, (this.options.clock() - startedMs) * 1000);
         this.reconnects++;
-        ledger.connection = next;
-        this.options.relisten(ledger);
+        this.options.replace(slot, next);
         standIn.flushTo(next);
         this.options.onReplaced?.(previous, next);
         return true;

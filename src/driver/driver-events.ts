@@ -5,6 +5,7 @@ import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
 export interface LoadSecondCounts {
   /** Seconds since the start of the load (warm-up included). */
   second: number;
+  /** Not measured: inside the warm-up, or before the generator's send lag settled (see generator.settleMs). */
   warmup: boolean;
   connections: number;
   sent: number;
@@ -12,6 +13,8 @@ export interface LoadSecondCounts {
   timedOut: number;
   latencyMs: LatencySummaryMs | null;
   sendLagP99Ms: number;
+  /** The latest send of this second, past its intended time (absent in results from before it was recorded). */
+  sendLagMaxMs?: number;
   eventLoopUtilization: number;
   /** This second's RTT histogram (encoded like the result's `histogram`), absent when no echo arrived: merges shards' seconds exactly. */
   histogram?: string;

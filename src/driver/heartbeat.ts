@@ -36,14 +36,20 @@ export class Heartbeat {
   }
 
   start(): void {
-    this.connections().forEach((connection, index) => this.listen(connection, index));
     this.timer = setInterval(() => this.tick(), PING_TICK_MS);
   }
 
   /** A connection replaced (churn) keeps its slot; its outstanding ping is forgotten, not missed. */
-  replace(index: number, connection: ClientConnection): void {
+  replace(index: number): void {
     this.sentAtMs[index] = Number.NaN;
-    this.listen(connection, index);
+  }
+
+  /** The pong of connection `index` came back (the phase's listener routes it here). */
+  ponged(index: number): void {
+    const sentAt = this.sentAtMs[index]!;
+    if (Number.isNaN(sentAt)) return;
+    recordMicros(this.histogram, (this.clock() - sentAt) * 1000);
+    this.sentAtMs[index] = Number.NaN;
   }
 
   stop(): HeartbeatReport {
@@ -59,15 +65,6 @@ export class Heartbeat {
     const report = { histogram: encodeHistogram(this.histogram), pings: this.pings, missed: this.missed };
     this.histogram.destroy();
     return report;
-  }
-
-  private listen(connection: ClientConnection, index: number): void {
-    connection.onPong(() => {
-      const sentAt = this.sentAtMs[index]!;
-      if (Number.isNaN(sentAt)) return;
-      recordMicros(this.histogram, (this.clock() - sentAt) * 1000);
-      this.sentAtMs[index] = Number.NaN;
-    });
   }
 
   private tick(): void {

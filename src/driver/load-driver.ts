@@ -11,6 +11,7 @@ import type { HandshakeOptions } from './handshake-options.js';
 import { mergeBroadcasts, mergeChurn, mergeHeartbeats } from './traffic-merge.js';
 import type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
 import type { LoadCommand, OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+import { MAX_SETTLE_MS } from './send-lag-settling.js';
 
 export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
@@ -37,6 +38,8 @@ export interface DriverOptions {
   workers: number;
   /** Source addresses per worker (whole addresses, never shared, so workers' ports cannot collide). */
   localAddressesByWorker?: string[][];
+  /** The most connections each worker will hold (sizes its heap; see workerHeapFlags). */
+  connectionsByWorker?: number[];
   handshakeConcurrency?: number;
   handshakeTimeoutMs?: number;
   handshake?: HandshakeOptions;
@@ -62,6 +65,8 @@ export interface PhaseOptions {
   startEpochMs?: number;
   /** The traffic shape (message, pattern, heartbeat): the same for every worker. */
   traffic?: PhaseTraffic;
+  /** @default MAX_SETTLE_MS — how long the measurement may wait past the warm-up for the send lag to settle. */
+  maxSettleMs?: number;
 }
 
 /** The parts of a load command that shape the traffic rather than its size and timing. */
@@ -82,6 +87,10 @@ export interface PhaseSummary extends PhaseCounters {
   measuredMs: number;
   /** Echoes that arrived inside the measured window, all workers (see PhaseReport.receivedInWindow). */
   receivedInWindow: number;
+  /** The longest any worker waited past the warm-up for its send lag to settle (excluded from the figures). */
+  settleMs: number;
+  /** Whether every worker's send lag settled within the bound. */
+  settled: boolean;
   /** Echoes per second that arrived inside the measured window. */
   achievedPerSec: number;
   /** Bytes per second of echoes received inside the measured window, as delivered (a truncated echo counts its own length). */
@@ -94,7 +103,7 @@ export interface PhaseSummary extends PhaseCounters {
   eventLoopUtilization: number;
   workerHeapUsedBytes: number;
   workerRssBytes: number;
-  /** Driver CPU (all workers, user + system) per echoed message over the phase; NaN without echoes. */
+  /** Driver CPU (all workers and the coordinator, user + system) per echoed message over the phase; NaN without echoes. */
   cpuMicrosPerEcho: number;
   seconds: LoadSecond[];
   heartbeat?: HeartbeatSummary;
@@ -133,7 +142,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     if (!(options.workers >= 1)) throw new RangeError(`workers must be ≥ 1, got ${options.workers}`);
     this.options = options;
     this.workers = Array.from({ length: options.workers }, (_, index) => {
-      const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message), options.pin);
+      const worker = new WorkerProcess(index, (message) => this.onWorkerMessage(index, message), options.pin, options.connectionsByWorker?.[index] ?? 0);
       void worker.exited.then(({ code, signal }) => {
         if (!worker.isClosing) this.workerDied(index, new InfrastructureError('WORKER_DIED', `driver worker ${index} (pid ${worker.pid}) exited unexpectedly (${signal ?? `code ${code}`}); the measurement is incomplete`));
       });
@@ -183,6 +192,8 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
     const startEpochMs = phase.startEpochMs ?? performance.timeOrigin + performance.now() + PHASE_START_LEAD_MS;
     const startMs = startEpochMs - performance.timeOrigin;
     this.emit('phase', { phaseId, startMs, measureFromMs: startMs + phase.warmupMs, endMs: startMs + phase.durationMs });
+    // The coordinator's own work (IPC, merging snapshots) is driver cost too.
+    const coordinatorCpuAtStart = process.cpuUsage();
     const reports = await this.collect<PhaseReport>((pending) => (this.pendingPhase = pending), () => {
       this.workers.forEach((worker, index) =>
         worker.send({
@@ -201,6 +212,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
           workers: this.workers.length,
           ...(phase.traffic ?? {}),
           ...(phase.traffic?.churnRatePerSec === undefined ? {} : { churnRatePerSec: phase.traffic.churnRatePerSec / this.workers.length }),
+          maxSettleMs: phase.maxSettleMs ?? MAX_SETTLE_MS,
         }),
       );
     });
@@ -224,15 +236,18 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       dropsByCode,
       measuredMs: Math.max(...reports.map((report) => report.measuredMs)),
       receivedInWindow: sum(reports, (report) => report.receivedInWindow),
-      achievedPerSec: achievedRate(sum(reports, (report) => report.receivedInWindow), Math.max(...reports.map((report) => report.measuredMs))),
-      achievedBytesPerSec: achievedRate(sum(reports, (report) => report.receivedBytesInWindow), Math.max(...reports.map((report) => report.measuredMs))),
+      settleMs: Math.max(...reports.map((report) => report.settleMs)),
+      settled: reports.every((report) => report.settled),
+      // Each worker's window starts when its own send lag settled: rates add up, counts over one window would not.
+      achievedPerSec: sum(reports, (report) => achievedRate(report.receivedInWindow, report.measuredMs)),
+      achievedBytesPerSec: sum(reports, (report) => achievedRate(report.receivedBytesInWindow, report.measuredMs)),
       rtt,
       sendLagP99Ms: percentileMs(sendLag, 99),
       sendLagMaxMs: sendLag.totalCount === 0 ? 0 : sendLag.maxValue / 1000,
       eventLoopUtilization: measuredUtilization(this.phaseSeconds) ?? Math.max(...reports.map((report) => report.eventLoopUtilization)),
       workerHeapUsedBytes: sum(reports, (report) => report.heapUsedBytes),
       workerRssBytes: sum(reports, (report) => report.rssBytes),
-      cpuMicrosPerEcho: sum(reports, (report) => report.cpuMicros) / sum(reports, (report) => report.echoesInPhase),
+      cpuMicrosPerEcho: (sum(reports, (report) => report.cpuMicros) + cpuMicros(process.cpuUsage(coordinatorCpuAtStart))) / sum(reports, (report) => report.echoesInPhase),
       seconds: this.phaseSeconds,
       ...mergeHeartbeats(reports),
       ...mergeBroadcasts(reports),
@@ -341,7 +356,7 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       const list = this.snapshotsBySecond.get(second)!;
       if (!final && list.length < this.workers.length) return;
       this.snapshotsBySecond.delete(second);
-      const merged = mergeSecond(this.phaseId, second, list, second * 1000 < this.phaseWarmupMs);
+      const merged = mergeSecond(this.phaseId, second, list, second * 1000 < this.phaseWarmupMs || !list.every((snapshot) => snapshot.measuring));
       this.phaseSeconds.push(merged);
       this.emit('second', merged);
     }
@@ -361,6 +376,7 @@ function mergeSecond(phaseId: number, second: number, snapshots: SnapshotReport[
     timedOut: sum(snapshots, (snapshot) => snapshot.timedOut),
     latencyMs: summarizeLatencyMs(rtt),
     sendLagP99Ms: percentileMs(lag, 99),
+    sendLagMaxMs: lag.totalCount === 0 ? 0 : lag.maxValue / 1000,
     eventLoopUtilization: Math.max(...snapshots.map((snapshot) => snapshot.eventLoopUtilization)),
     // Kept encoded so that shards' seconds merge exactly later (`wsbench merge`).
     ...(rtt.totalCount === 0 ? {} : { histogram: encodeHistogram(rtt) }),
@@ -384,6 +400,10 @@ export function splitEvenly(total: number, parts: number): number[] {
   const base = Math.floor(total / parts);
   const remainder = total % parts;
   return Array.from({ length: parts }, (_, index) => base + (index < remainder ? 1 : 0));
+}
+
+function cpuMicros(usage: NodeJS.CpuUsage): number {
+  return usage.user + usage.system;
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

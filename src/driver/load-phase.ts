@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { EventLoopUtilization } from 'node:perf_hooks';
-import type { ClientConnection } from './client-transport.js';
-import { ConnectionLedger } from './connection-ledger.js';
+import type { ClientConnection, ConnectionListener } from './client-transport.js';
+import { InFlightLedger } from './in-flight-ledger.js';
+import { emptyCounters, PhaseTotals } from './phase-totals.js';
 import { Churn } from './churn.js';
 import type { ChurnReport, Redial } from './churn.js';
 import { Heartbeat } from './heartbeat.js';
@@ -12,6 +13,7 @@ import { createBroadcastFrame, intendedEpochUsOf, writeBroadcastFrame } from './
 import { SubscriberStats } from './subscriber-stats.js';
 import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
+import { SendLagSettling } from './send-lag-settling.js';
 import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
 import type { LoadCommand, PhaseCounters, PhaseReport, SnapshotReport } from './worker-protocol.js';
 
@@ -33,8 +35,6 @@ const INTERRUPT_DRAIN_MS = 1000;
 /** A broadcast phase keeps listening this long after the last publish for deliveries still on their way. */
 export const BROADCAST_DRAIN_MS = 1000;
 
-const emptyCounters = (): PhaseCounters => ({ sent: 0, received: 0, timedOut: 0, late: 0, mismatched: 0, unmatched: 0, backpressured: 0, dropped: 0 });
-
 export interface LoadPhaseOptions {
   command: LoadCommand;
   connections: readonly ClientConnection[];
@@ -55,13 +55,20 @@ export interface LoadPhaseOptions {
  * reports every second. Resolves with the measured-window totals once every message is answered or timed out.
  * In a broadcast the publishers send and the subscribers' deliveries are the "replies", timed from the
  * publisher's intended send time carried in the frame.
+ *
+ * Connections are numbered by slot (their index here); the phase is the one listener of all of them, so
+ * holding 100K connections costs no closure apiece, and their bookkeeping lives in flat arrays.
  */
-export class LoadPhase {
+export class LoadPhase implements ConnectionListener {
   private readonly command: LoadCommand;
   private readonly clock: Clock;
-  private readonly ledgers: ConnectionLedger[];
-  /** The connections that send on the schedule: all of them, or a broadcast's publishers. */
-  private readonly senders: ConnectionLedger[];
+  /** By slot; churn replaces entries. */
+  private readonly connections: ClientConnection[];
+  private readonly ledger: InFlightLedger;
+  /** The slots that send on the schedule: all of them, or a broadcast's publishers. */
+  private readonly senders: number[];
+  /** A broadcast publisher's frame count (its frames' sequence numbers), by sender. */
+  private readonly published: Int32Array | null;
   private readonly schedule: SendSchedule | null;
   private readonly payload: Buffer;
   private readonly codec: MessageCodec | null;
@@ -69,26 +76,27 @@ export class LoadPhase {
   private readonly subscriberStats: SubscriberStats | null;
   private readonly heartbeat: Heartbeat | null;
   private readonly churn: Churn | null;
+  private readonly workerIndex: number;
+  private readonly workers: number;
   private readonly startMs: number;
-  private readonly measureFromMs: number;
+  private readonly settling: SendLagSettling;
   private endMs: number;
   private readonly onSnapshot: (snapshot: SnapshotReport) => void;
 
-  private readonly total = emptyCounters();
+  private readonly warmupEndMs: number;
+  /** From the start of the measured window on, once the send lag has settled. */
+  private readonly measured = new PhaseTotals();
+  /** From the end of the warm-up while the send lag has not settled: the figures only if it never does. */
+  private readonly tentative = new PhaseTotals();
   private interval = emptyCounters();
-  private readonly rtt = createHistogram();
-  private readonly sendLag = createHistogram();
-  private intervalRtt = createHistogram();
-  private intervalLag = createHistogram();
+  private readonly intervalRtt = createHistogram();
+  private readonly intervalLag = createHistogram();
   private readonly dropsByCode: Record<string, number> = {};
-  private inFlight = 0;
   private liveConnections: number;
   private second = 0;
   private eluAtStart: EventLoopUtilization | undefined;
   private cpuAtStart: NodeJS.CpuUsage | undefined;
   private echoesInPhase = 0;
-  private receivedInWindow = 0;
-  private receivedBytesInWindow = 0;
   private eluAtSnapshot: EventLoopUtilization | undefined;
 
   private ticker: PreciseTicker | undefined;
@@ -98,6 +106,7 @@ export class LoadPhase {
   private snapshotTimer: NodeJS.Timeout | undefined;
   private finish: ((report: PhaseReport) => void) | undefined;
   private finished = false;
+  private drainDeadlineMs = Number.POSITIVE_INFINITY;
 
   constructor(options: LoadPhaseOptions) {
     const command = options.command;
@@ -106,17 +115,23 @@ export class LoadPhase {
     const epochToClock = options.epochToClock ?? ((epochMs: number) => epochMs - performance.timeOrigin);
     this.epochOffsetMs = command.startEpochMs - epochToClock(command.startEpochMs);
     this.startMs = epochToClock(command.startEpochMs);
-    this.measureFromMs = this.startMs + command.warmupMs;
     this.endMs = this.startMs + command.durationMs;
+    this.warmupEndMs = this.startMs + command.warmupMs;
+    this.settling = new SendLagSettling({ warmupEndMs: this.warmupEndMs, endMs: this.endMs, maxSettleMs: command.maxSettleMs });
     this.onSnapshot = options.onSnapshot;
     this.broadcast = command.pattern === 'broadcast';
     this.codec = this.broadcast || command.message === undefined ? null : createMessageCodec(command.message, command.messageBytes);
-    const workerIndex = command.workerIndex ?? 0;
-    const workers = command.workers ?? 1;
-    this.ledgers = options.connections.map((connection, index) => new ConnectionLedger(connection, workerIndex + index * workers, this.codec?.unordered === true));
-    this.senders = this.broadcast ? this.ledgers.filter((ledger) => ledger.id < (command.publishers ?? 1)) : this.ledgers;
-    this.subscriberStats = this.broadcast ? new SubscriberStats(this.ledgers.length) : null;
-    this.liveConnections = this.ledgers.filter((ledger) => ledger.connection.isOpen).length;
+    this.workerIndex = command.workerIndex ?? 0;
+    this.workers = command.workers ?? 1;
+    this.connections = [...options.connections];
+    const slots = this.connections.length;
+    this.ledger = new InFlightLedger(slots, this.codec?.unordered === true);
+    const publishers = command.publishers ?? 1;
+    this.senders = [];
+    for (let slot = 0; slot < slots; slot++) if (!this.broadcast || this.connId(slot) < publishers) this.senders.push(slot);
+    this.published = this.broadcast ? new Int32Array(this.senders.length) : null;
+    this.subscriberStats = this.broadcast ? new SubscriberStats(slots) : null;
+    this.liveConnections = this.connections.filter((connection) => connection.isOpen).length;
     this.schedule =
       this.senders.length === 0
         ? null
@@ -134,33 +149,36 @@ export class LoadPhase {
     }
     if ((options.lostBeforeStart ?? 0) > 0) {
       this.dropsByCode.CLOSED_BEFORE_LOAD = options.lostBeforeStart!;
-      this.count('dropped', options.lostBeforeStart!, true);
+      this.countAlways('dropped', options.lostBeforeStart!);
     }
-    this.heartbeat = command.pingIntervalMs === undefined ? null : new Heartbeat(() => this.ledgers.map((ledger) => ledger.connection), command.pingIntervalMs, this.startMs, this.clock);
+    this.heartbeat = command.pingIntervalMs === undefined ? null : new Heartbeat(() => this.connections, command.pingIntervalMs, this.startMs, this.clock);
     this.churn =
       command.pattern !== 'churn' || options.redial === undefined
         ? null
-        : new Churn(this.ledgers, {
-            ratePerSec: command.churnRatePerSec ?? 0,
-            ...(command.stormAtMs === undefined ? {} : { stormAtMs: command.stormAtMs }),
-            startMs: this.startMs,
-            endMs: this.endMs,
-            clock: this.clock,
-            redial: options.redial,
-            relisten: (ledger) => {
-              const slot = this.ledgers.indexOf(ledger);
-              this.listen(ledger, slot);
-              this.heartbeat?.replace(slot, ledger.connection);
+        : new Churn(
+            { count: slots, connectionAt: (slot) => this.connections[slot]!, inFlightOn: (slot) => this.ledger.inFlightOn(slot) },
+            {
+              ratePerSec: command.churnRatePerSec ?? 0,
+              ...(command.stormAtMs === undefined ? {} : { stormAtMs: command.stormAtMs }),
+              startMs: this.startMs,
+              endMs: this.endMs,
+              clock: this.clock,
+              redial: options.redial,
+              replace: (slot, connection) => {
+                this.connections[slot] = connection;
+                connection.listen(this, slot);
+                this.heartbeat?.replace(slot);
+              },
+              ...(options.onReplaced === undefined ? {} : { onReplaced: options.onReplaced }),
             },
-            ...(options.onReplaced === undefined ? {} : { onReplaced: options.onReplaced }),
-          });
+          );
   }
 
   run(): Promise<PhaseReport> {
     return new Promise((resolve) => {
       this.finish = resolve;
-      this.ledgers.forEach((ledger, slot) => {
-        if (ledger.connection.isOpen) this.listen(ledger, slot);
+      this.connections.forEach((connection, slot) => {
+        if (connection.isOpen) connection.listen(this, slot);
       });
       this.subscribe();
       this.heartbeat?.start();
@@ -187,32 +205,52 @@ export class LoadPhase {
     this.drainDeadlineMs = Math.min(this.drainDeadlineMs, now + INTERRUPT_DRAIN_MS);
   }
 
-  private drainDeadlineMs = Number.POSITIVE_INFINITY;
+  /** The connection's number across all workers (`{{conn}}`, a broadcast's publisher number). */
+  private connId(slot: number): number {
+    return this.workerIndex + slot * this.workers;
+  }
 
   /** A broadcast's subscribers send `--subscribe` once, before the first publish. */
   private subscribe(): void {
     const template = this.command.subscribeTemplate;
     if (!this.broadcast || template === undefined) return;
-    for (const ledger of this.ledgers) {
-      if (ledger.connection.isOpen && !this.senders.includes(ledger)) ledger.connection.sendText(template.replaceAll('{{conn}}', String(ledger.id)));
-    }
+    const publishers = this.command.publishers ?? 1;
+    this.connections.forEach((connection, slot) => {
+      if (connection.isOpen && this.connId(slot) >= publishers) connection.sendText(template.replaceAll('{{conn}}', String(this.connId(slot))));
+    });
   }
 
-  private listen(ledger: ConnectionLedger, slot: number): void {
-    const onReply = this.broadcast ? (data: Buffer) => this.deliver(ledger, slot, data) : this.codec === null ? (data: Buffer) => this.receive(ledger, data) : (data: Buffer) => this.receiveMatched(ledger, data);
-    ledger.connection.onMessage((data) => {
-      onReply(data);
-      // Pacing rides on incoming messages too: under load this wakes the sender far more often than a
-      // 1 ms timer could, which keeps send lag well under a millisecond without spinning.
-      this.sendDue();
-    });
-    ledger.connection.onClose((code) => {
-      this.liveConnections--;
-      this.dropsByCode[code] = (this.dropsByCode[code] ?? 0) + 1;
-      this.count('dropped', 1, true);
-      // Nothing more will come back on this connection: what is in flight is lost.
-      while (ledger.acked < ledger.sent) this.timeOut(ledger);
-    });
+  /**
+   * The totals a message intended at `intendedMs` counts in: none in the warm-up; the tentative ones
+   * until the send lag has settled (kept only if it never does); then the measured ones from the start of
+   * the measured window, none before it.
+   */
+  private totalsFor(intendedMs: number): PhaseTotals | undefined {
+    if (intendedMs < this.warmupEndMs) return undefined;
+    if (!this.settling.decided) return this.tentative;
+    return intendedMs >= this.settling.measureFromMs ? this.measured : undefined;
+  }
+
+  onMessage(slot: number, data: Buffer): void {
+    if (this.broadcast) this.deliver(slot, data);
+    else if (this.codec === null) this.receive(slot, data);
+    else this.receiveMatched(slot, data);
+    // Pacing rides on incoming messages too: under load this wakes the sender far more often than a
+    // 1 ms timer could, which keeps send lag well under a millisecond without spinning.
+    this.sendDue();
+  }
+
+  onClose(slot: number, code: string): void {
+    this.liveConnections--;
+    this.dropsByCode[code] = (this.dropsByCode[code] ?? 0) + 1;
+    this.countAlways('dropped', 1);
+    // Nothing more will come back on this connection: what is in flight is lost.
+    while (this.ledger.inFlightOn(slot) > 0) this.timeOut(slot);
+    this.maybeFinish();
+  }
+
+  onPong(slot: number): void {
+    this.heartbeat?.ponged(slot);
   }
 
   private pace(): void {
@@ -235,7 +273,7 @@ export class LoadPhase {
     const now = this.clock();
     let sent = false;
     for (let index = schedule.takeDue(now, this.endMs); index >= 0; index = schedule.takeDue(now, this.endMs)) {
-      this.sendOne(this.senders[schedule.connectionOf(index)]!, schedule.intendedMs(index), now);
+      this.sendOne(schedule.connectionOf(index), schedule.intendedMs(index), now);
       sent = true;
     }
     // Sends made from an echo's callback move the ticker's wake time too, so while echoes flow it
@@ -245,61 +283,60 @@ export class LoadPhase {
     }
   }
 
-  private sendOne(ledger: ConnectionLedger, intendedMs: number, nowMs: number): void {
-    const measured = intendedMs >= this.measureFromMs;
+  private sendOne(sender: number, intendedMs: number, nowMs: number): void {
+    const slot = this.senders[sender]!;
+    const connection = this.connections[slot]!;
+    this.settling.observe(nowMs, nowMs - intendedMs);
+    const totals = this.totalsFor(intendedMs);
     const lagMicros = (nowMs - intendedMs) * 1000;
     recordMicros(this.intervalLag, lagMicros);
-    if (measured) recordMicros(this.sendLag, lagMicros);
-    this.count('sent', 1, measured);
-    if (!ledger.connection.isOpen) {
+    if (totals !== undefined) recordMicros(totals.sendLag, lagMicros);
+    this.count('sent', 1, totals);
+    if (!connection.isOpen) {
       // A lost connection cannot carry its scheduled messages; they are failures, not skipped.
-      this.count('timedOut', 1, measured);
+      this.count('timedOut', 1, totals);
       return;
     }
-    if (ledger.connection.bufferedAmount > this.command.maxBufferedBytes) {
+    if (connection.bufferedAmount > this.command.maxBufferedBytes) {
       // The server stopped reading; queueing without bound would exhaust the generator's memory.
-      this.count('backpressured', 1, measured);
-      this.count('timedOut', 1, measured);
+      this.count('backpressured', 1, totals);
+      this.count('timedOut', 1, totals);
       return;
     }
-    if (this.broadcast) {
+    if (this.published !== null) {
       // Deliveries are counted where they land; the publisher keeps nothing in flight.
-      writeBroadcastFrame(this.payload, ledger.sent++, (intendedMs + this.epochOffsetMs) * 1000, ledger.id);
-      ledger.connection.send(this.payload);
+      writeBroadcastFrame(this.payload, this.published[sender]!++, (intendedMs + this.epochOffsetMs) * 1000, this.connId(slot));
+      connection.send(this.payload);
       return;
     }
-    const sequence = ledger.sent++;
-    ledger.record(sequence, intendedMs);
-    this.inFlight++;
+    const sequence = this.ledger.record(slot, intendedMs);
     const codec = this.codec;
     if (codec === null) {
       this.payload.writeUInt32LE(sequence, 0);
-      ledger.connection.send(this.payload);
+      connection.send(this.payload);
       return;
     }
-    const message = codec.build(sequence, ledger.id, (intendedMs + this.epochOffsetMs) * 1000);
-    if (codec.text) ledger.connection.sendText(message);
-    else ledger.connection.send(message as Buffer);
+    const message = codec.build(sequence, this.connId(slot), (intendedMs + this.epochOffsetMs) * 1000);
+    if (codec.text) connection.sendText(message);
+    else connection.send(message as Buffer);
   }
 
-  private receive(ledger: ConnectionLedger, data: Buffer): void {
+  private receive(slot: number, data: Buffer): void {
     if (data.length < PAYLOAD_HEADER_BYTES || data.readUInt32LE(4) !== PAYLOAD_MAGIC) {
       // Not one of our messages: unsolicited (a greeting, a broadcast) or mangled past recognition.
-      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
+      this.count('unmatched', 1, this.totalsFor(this.clock()));
       return;
     }
     const sequence = data.readUInt32LE(0);
-    if (sequence < ledger.acked || sequence >= ledger.sent) {
+    if (!this.ledger.isInFlight(slot, sequence)) {
       // Already counted as timed out (or not ours): too late to be a latency sample.
-      this.count('late', 1, true);
+      this.countAlways('late', 1);
       return;
     }
     // Echoes are in order; anything skipped over was lost by the server.
-    while (ledger.acked < sequence) this.timeOut(ledger);
-    this.answered(ledger.intendedOf(sequence), data, this.echoesIntact(data));
-    ledger.acked = sequence + 1;
-    this.inFlight--;
-    if (this.inFlight === 0) this.maybeFinish();
+    while (this.ledger.oldestOn(slot) < sequence) this.timeOut(slot);
+    this.answered(this.ledger.resolveOldest(slot), data, this.echoesIntact(data));
+    if (this.ledger.inFlight === 0) this.maybeFinish();
   }
 
   /** Same length and the same bytes after the header (the header's sequence number was checked already): one memcmp. */
@@ -309,31 +346,29 @@ export class LoadPhase {
   }
 
   /** A reply found by the codec: an echo of a text payload, or a server's own answer paired by `--match`. */
-  private receiveMatched(ledger: ConnectionLedger, data: Buffer): void {
+  private receiveMatched(slot: number, data: Buffer): void {
     const codec = this.codec!;
     const sequence = codec.sequenceOf(data);
     if (sequence < 0) {
       // Not an answer to anything we sent (a greeting, a push, a reply the match cannot read).
-      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
+      this.count('unmatched', 1, this.totalsFor(this.clock()));
       return;
     }
-    if (sequence < ledger.acked || sequence >= ledger.sent || ledger.isAnswered(sequence)) {
-      this.count('late', 1, true);
+    if (!this.ledger.isInFlight(slot, sequence) || this.ledger.isAnswered(slot, sequence)) {
+      this.countAlways('late', 1);
       return;
     }
-    if (!codec.unordered) while (ledger.acked < sequence) this.timeOut(ledger);
-    this.answered(ledger.intendedOf(sequence), data, codec.echoBytes === null || data.length === codec.echoBytes);
-    ledger.answer(sequence);
-    this.inFlight--;
-    if (this.inFlight === 0) this.maybeFinish();
+    if (!codec.unordered) while (this.ledger.oldestOn(slot) < sequence) this.timeOut(slot);
+    this.answered(this.ledger.answer(slot, sequence), data, codec.echoBytes === null || data.length === codec.echoBytes);
+    if (this.ledger.inFlight === 0) this.maybeFinish();
   }
 
   /** A broadcast frame reaching a subscriber: its latency runs from the publisher's intended send time. */
-  private deliver(ledger: ConnectionLedger, slot: number, data: Buffer): void {
-    if (ledger.id < (this.command.publishers ?? 1)) return;
+  private deliver(slot: number, data: Buffer): void {
+    if (this.connId(slot) < (this.command.publishers ?? 1)) return;
     const intendedEpochUs = intendedEpochUsOf(data);
     if (Number.isNaN(intendedEpochUs)) {
-      this.count('unmatched', 1, this.clock() >= this.measureFromMs);
+      this.count('unmatched', 1, this.totalsFor(this.clock()));
       return;
     }
     const intendedMs = intendedEpochUs / 1000 - this.epochOffsetMs;
@@ -343,86 +378,89 @@ export class LoadPhase {
   /**
    * Counts a reply to a message intended at `intendedMs`: an intact one as received with its latency, one
    * answered with other bytes as mismatched (a failure, not a latency sample). Returns whether it was an
-   * intact reply inside the measured window.
+   * intact reply counted in the reported totals.
    */
   private answered(intendedMs: number, data: Buffer, intact: boolean): boolean {
-    const measured = intendedMs >= this.measureFromMs && intendedMs < this.endMs;
+    const totals = intendedMs < this.endMs ? this.totalsFor(intendedMs) : undefined;
     const now = this.clock();
-    const inWindow = now >= this.measureFromMs && now <= this.endMs;
-    if (inWindow) this.receivedBytesInWindow += data.length;
+    const window = now <= this.endMs ? this.totalsFor(now) : undefined;
+    if (window !== undefined) window.receivedBytesInWindow += data.length;
     if (!intact) {
-      this.count('mismatched', 1, measured);
+      this.count('mismatched', 1, totals);
       return false;
     }
-    if (inWindow) this.receivedInWindow++;
+    if (window !== undefined) window.receivedInWindow++;
     const rttMicros = (now - intendedMs) * 1000;
     recordMicros(this.intervalRtt, rttMicros);
-    if (measured) recordMicros(this.rtt, rttMicros);
-    this.count('received', 1, measured);
+    if (totals !== undefined) recordMicros(totals.rtt, rttMicros);
+    this.count('received', 1, totals);
     this.echoesInPhase++;
-    return measured;
+    return totals !== undefined;
   }
 
-  private timeOut(ledger: ConnectionLedger): void {
-    const measured = ledger.intendedOf(ledger.acked) >= this.measureFromMs;
-    ledger.acked++;
-    ledger.skipAnswered();
-    this.inFlight--;
-    this.count('timedOut', 1, measured);
+  private timeOut(slot: number): void {
+    this.count('timedOut', 1, this.totalsFor(this.ledger.resolveOldest(slot)));
   }
 
   private sweepTimeouts(): void {
     const now = this.clock();
-    const deadline = now - this.command.messageTimeoutMs;
-    for (const ledger of this.ledgers) {
-      while (ledger.acked < ledger.sent && ledger.intendedOf(ledger.acked) < deadline) this.timeOut(ledger);
-    }
-    if (now >= this.drainDeadlineMs) {
-      for (const ledger of this.ledgers) while (ledger.acked < ledger.sent) this.timeOut(ledger);
-    }
+    const expire = (slot: number): void => this.timeOut(slot);
+    this.ledger.expireBefore(now - this.command.messageTimeoutMs, expire);
+    if (now >= this.drainDeadlineMs) this.ledger.expireBefore(Number.POSITIVE_INFINITY, expire);
     this.maybeFinish();
   }
 
-  private count(counter: keyof PhaseCounters, amount: number, measured: boolean): void {
+  private count(counter: keyof PhaseCounters, amount: number, totals: PhaseTotals | undefined): void {
     this.interval[counter] += amount;
-    if (measured) this.total[counter] += amount;
+    if (totals !== undefined) totals.counters[counter] += amount;
+  }
+
+  /** What is not tied to a send time (a drop, a late echo) counts whichever window is reported. */
+  private countAlways(counter: keyof PhaseCounters, amount: number): void {
+    this.interval[counter] += amount;
+    this.measured.counters[counter] += amount;
+    this.tentative.counters[counter] += amount;
   }
 
   private tickSnapshot(): void {
+    // The timer's own lateness counts like a send's: at low rates it may be the only sign of a stall.
+    const now = this.clock();
+    this.settling.observe(now, now - this.snapshotDueMs());
     this.emitSnapshot();
-    if (!this.finished) this.snapshotTimer = setTimeout(() => this.tickSnapshot(), this.nextSnapshotDelay());
+    if (!this.finished) this.snapshotTimer = setTimeout(() => this.tickSnapshot(), Math.max(0, this.snapshotDueMs() - this.clock()));
   }
 
-  private nextSnapshotDelay(): number {
-    const nextAt = this.startMs + (this.second + 1) * SNAPSHOT_INTERVAL_MS;
-    return Math.max(0, nextAt - this.clock());
+  /** When the snapshot of the current second is due. */
+  private snapshotDueMs(): number {
+    return this.startMs + (this.second + 1) * SNAPSHOT_INTERVAL_MS;
   }
 
   private emitSnapshot(): void {
+    const second = this.second++;
     const elu = performance.eventLoopUtilization(this.eluAtSnapshot);
     this.eluAtSnapshot = performance.eventLoopUtilization();
     this.onSnapshot({
       type: 'snapshot',
       phaseId: this.command.phaseId,
-      second: this.second++,
+      second,
       connections: this.liveConnections,
       ...this.interval,
       histogram: encodeHistogram(this.intervalRtt),
       sendLagHistogram: encodeHistogram(this.intervalLag),
       eventLoopUtilization: elu.utilization,
+      measuring: this.settling.decided && this.settling.measureFromMs <= this.startMs + second * SNAPSHOT_INTERVAL_MS,
     });
     this.interval = emptyCounters();
-    this.intervalRtt.destroy();
-    this.intervalLag.destroy();
-    this.intervalRtt = createHistogram();
-    this.intervalLag = createHistogram();
+    // Reused, not rebuilt: two fresh 70 KiB count arrays a second are garbage for nothing.
+    this.intervalRtt.reset();
+    this.intervalLag.reset();
   }
 
   private maybeFinish(): void {
     const now = this.clock();
     if (this.finished || now < this.endMs) return;
     const scheduleDone = this.schedule === null || this.schedule.intendedMs(this.schedule.next) >= this.endMs;
-    if (!scheduleDone || this.inFlight > 0) {
+    if (!scheduleDone || this.ledger.inFlight > 0) {
       if (this.drainDeadlineMs === Number.POSITIVE_INFINITY) this.drainDeadlineMs = this.endMs + this.command.messageTimeoutMs;
       return;
     }
@@ -440,18 +478,25 @@ export class LoadPhase {
     if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage(this.cpuAtStart);
+    // Never settled (the phase was short, interrupted, or cut by a crash): what came after the warm-up
+    // is all there is, and it is reported as not settled.
+    const decided = this.settling.decided;
+    const totals = decided ? this.measured : this.tentative;
+    const measureFromMs = decided ? this.settling.measureFromMs : this.warmupEndMs;
     const report: PhaseReport = {
       type: 'phase-done',
       phaseId: this.command.phaseId,
       connections: this.liveConnections,
-      ...this.total,
+      ...totals.counters,
       dropsByCode: this.dropsByCode,
-      histogram: encodeHistogram(this.rtt),
-      sendLagHistogram: encodeHistogram(this.sendLag),
+      histogram: encodeHistogram(totals.rtt),
+      sendLagHistogram: encodeHistogram(totals.sendLag),
       eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
-      measuredMs: Math.max(0, this.endMs - this.measureFromMs),
-      receivedInWindow: this.receivedInWindow,
-      receivedBytesInWindow: this.receivedBytesInWindow,
+      measuredMs: Math.max(0, this.endMs - measureFromMs),
+      settleMs: Math.max(0, measureFromMs - this.warmupEndMs),
+      settled: this.settling.settled === true,
+      receivedInWindow: totals.receivedInWindow,
+      receivedBytesInWindow: totals.receivedBytesInWindow,
       cpuMicros: cpu.user + cpu.system,
       echoesInPhase: this.echoesInPhase,
       heapUsedBytes: memory.heapUsed,
@@ -460,13 +505,17 @@ export class LoadPhase {
       ...(churn === undefined ? {} : { churn }),
       ...(this.broadcast ? this.broadcastReport() : {}),
     };
-    this.rtt.destroy();
-    this.sendLag.destroy();
+    this.measured.destroy();
+    this.tentative.destroy();
+    this.intervalRtt.destroy();
+    this.intervalLag.destroy();
     this.finish?.(report);
   }
 
   private broadcastReport(): Pick<PhaseReport, 'broadcast'> {
-    const subscribers = this.ledgers.flatMap((ledger, slot) => (this.senders.includes(ledger) ? [] : [{ slot, conn: ledger.id }]));
+    const publishers = this.command.publishers ?? 1;
+    const subscribers: Array<{ slot: number; conn: number }> = [];
+    for (let slot = 0; slot < this.connections.length; slot++) if (this.connId(slot) >= publishers) subscribers.push({ slot, conn: this.connId(slot) });
     return { broadcast: { publishers: this.senders.length, subscribers: subscribers.length, slowestSubscriber: this.subscriberStats!.slowest(subscribers) } };
   }
 }

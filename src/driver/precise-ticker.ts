@@ -3,55 +3,98 @@ import { Worker } from 'node:worker_threads';
 /**
  * Wakes the event loop at a chosen moment with sub-millisecond precision. Node's timers have 1 ms
  * granularity and fire 1–1.2 ms late, which alone would put the open-model send lag's p99 above 1 ms. A
- * helper thread sleeps on `Atomics.wait` (a futex, microsecond resolution) until the next send is due
- * and posts a message, which wakes the main loop through its async handle at once. The main loop stays
- * in epoll while it waits, so echoes are still timestamped the moment they arrive.
+ * helper thread sleeps on `Atomics.wait` (a futex, microsecond resolution) until the next send is due,
+ * then bumps a shared counter and notifies it; the main thread awaits that counter with
+ * `Atomics.waitAsync`, which wakes its loop through the platform's task queue (cheaper than a
+ * MessagePort message: no serialization, no event object). The main loop stays in epoll while it waits,
+ * so echoes are still timestamped the moment they arrive.
+ *
+ * The main thread only writes the wake time; it signals the helper only when the helper has ticked and is
+ * parked waiting for a new one, so a wake-up costs one notify each way and nothing polls.
  */
 
-// Shared state: [0] the next wake time in epoch ms (NaN = stop). The main thread only writes it, never
-// signals: a futex wake per send would cost as much as the send. The wake time only ever moves forward
-// (the schedule does), so the thread sleeps until it, ticks once, then re-reads every POLL_MS.
-const POLL_MS = 0.25;
+// Int32 slots of the shared signal array.
+const TICKS = 0; // bumped by the helper at every tick; the main thread waits on it
+const CHANGES = 1; // bumped by the main thread when it sets a wake time while the helper is parked
+const PARKED = 2; // 1 while the helper waits for a new wake time
 const MAX_SLEEP_MS = 50;
+
+// The wake time is a Float64 the helper re-reads after every sleep; an aligned 8-byte store is not torn on
+// the 64-bit platforms Node runs on, and a stale read only costs one extra sleep.
 const TICKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const wakeAt = new Float64Array(workerData.wakeAt);
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const signal = new Int32Array(workerData.signal);
 let tickedFor = Number.NaN;
 for (;;) {
   const due = wakeAt[0];
   if (Number.isNaN(due)) break;
   const waitMs = due - (performance.timeOrigin + performance.now());
   if (waitMs > 0) {
-    Atomics.wait(sleeper, 0, 0, Math.min(waitMs, ${MAX_SLEEP_MS}));
+    Atomics.wait(signal, ${CHANGES}, Atomics.load(signal, ${CHANGES}), Math.min(waitMs, ${MAX_SLEEP_MS}));
   } else if (due !== tickedFor) {
     tickedFor = due;
-    parentPort.postMessage(0);
+    Atomics.add(signal, ${TICKS}, 1);
+    Atomics.notify(signal, ${TICKS});
   } else {
-    Atomics.wait(sleeper, 0, 0, ${POLL_MS});
+    const seen = Atomics.load(signal, ${CHANGES});
+    Atomics.store(signal, ${PARKED}, 1);
+    if (wakeAt[0] === due) Atomics.wait(signal, ${CHANGES}, seen, ${MAX_SLEEP_MS});
+    Atomics.store(signal, ${PARKED}, 0);
   }
 }
 `;
 
+/** Node ≥ 16 has Atomics.waitAsync; TypeScript declares it only from lib es2024 on. */
+type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
 export class PreciseTicker {
   private readonly wakeAt = new Float64Array(new SharedArrayBuffer(8));
+  private readonly signal = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
   private readonly worker: Worker;
+  private ticksSeen = 0;
+  private stopped = false;
 
-  constructor(onTick: () => void) {
+  constructor(private readonly onTick: () => void) {
     this.wakeAt[0] = Number.POSITIVE_INFINITY;
-    this.worker = new Worker(TICKER_SOURCE, { eval: true, workerData: { wakeAt: this.wakeAt.buffer } });
-    this.worker.on('message', onTick);
+    this.worker = new Worker(TICKER_SOURCE, { eval: true, workerData: { wakeAt: this.wakeAt.buffer, signal: this.signal.buffer } });
     this.worker.unref();
+    this.awaitTick();
   }
 
   /** Sets the next wake-up, in epoch milliseconds (performance.timeOrigin + performance.now()). */
   wakeAtEpochMs(epochMs: number): void {
     this.wakeAt[0] = epochMs;
+    if (Atomics.load(this.signal, PARKED) === 1) {
+      Atomics.add(this.signal, CHANGES, 1);
+      Atomics.notify(this.signal, CHANGES);
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.wakeAt[0] = Number.NaN;
+    Atomics.add(this.signal, CHANGES, 1);
+    Atomics.notify(this.signal, CHANGES);
+    // Releases our own pending waitAsync too, so no waiter outlives the phase.
+    Atomics.notify(this.signal, TICKS);
     await this.worker.terminate();
   }
+
+  private awaitTick(): void {
+    const waiting = waitAsync(this.signal, TICKS, this.ticksSeen);
+    if (waiting.async) void waiting.value.then(this.ticked);
+    // It ticked again while we were busy: go round the loop first (a microtask here would starve the
+    // sockets for as long as the sends keep us busy), then send what is due.
+    else setImmediate(this.ticked);
+  }
+
+  private readonly ticked = (): void => {
+    if (this.stopped) return;
+    this.ticksSeen = Atomics.load(this.signal, TICKS);
+    this.onTick();
+    this.awaitTick();
+  };
 }

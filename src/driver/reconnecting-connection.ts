@@ -1,4 +1,4 @@
-import type { ClientConnection } from './client-transport.js';
+import type { ClientConnection, ConnectionListener } from './client-transport.js';
 
 /**
  * Stands in for a connection while it is being reopened (churn, a storm): it looks open, so the schedule
@@ -8,7 +8,8 @@ import type { ClientConnection } from './client-transport.js';
  */
 export class ReconnectingConnection implements ClientConnection {
   private readonly queued: Array<{ text: boolean; payload: Buffer | string }> = [];
-  private closeListener: ((code: string) => void) | undefined;
+  private listener: ConnectionListener | undefined;
+  private id = -1;
   private open = true;
   bufferedAmount = 0;
 
@@ -27,13 +28,10 @@ export class ReconnectingConnection implements ClientConnection {
 
   ping(): void {}
 
-  onMessage(): void {}
-
-  onClose(listener: (code: string) => void): void {
-    this.closeListener = listener;
+  listen(listener: ConnectionListener, id: number): void {
+    this.listener = listener;
+    this.id = id;
   }
-
-  onPong(): void {}
 
   close(): void {
     this.open = false;
@@ -56,6 +54,6 @@ export class ReconnectingConnection implements ClientConnection {
   fail(code: string): void {
     if (!this.open) return;
     this.open = false;
-    this.closeListener?.(code);
+    this.listener?.onClose(this.id, code);
   }
 }

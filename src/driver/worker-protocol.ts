@@ -51,6 +51,8 @@ export interface LoadCommand {
   churnRatePerSec?: number;
   /** Churn: every connection closes and reopens at once this long after the phase start. */
   stormAtMs?: number;
+  /** The longest the measured window waits past the warm-up for the send lag to settle (0: not at all). */
+  maxSettleMs: number;
 }
 
 /**
@@ -115,6 +117,8 @@ export interface SnapshotReport extends PhaseCounters {
   histogram: string;
   sendLagHistogram: string;
   eventLoopUtilization: number;
+  /** Whether this worker's measured window had begun by the start of this second (warm-up over, send lag settled). */
+  measuring: boolean;
 }
 
 /** The end of one load phase: totals over the measured window (warm-up excluded). */
@@ -128,6 +132,10 @@ export interface PhaseReport extends PhaseCounters {
   sendLagHistogram: string;
   eventLoopUtilization: number;
   measuredMs: number;
+  /** How long past the warm-up the measured window started, waiting for the send lag to settle. */
+  settleMs: number;
+  /** False when the send lag had not settled within the bound (the window started there anyway). */
+  settled: boolean;
   /**
    * Echoes that arrived inside the measured window (after warm-up, before the end of sending). Echoes that
    * trickle in while the phase drains count as received, not as throughput: a server that echoes 1,000/s

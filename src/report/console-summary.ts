@@ -1,6 +1,7 @@
 import type { RunResult } from '../run/run-result.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { formatServerCostLine } from '../metrics/server-cost-text.js';
+import { settlingNote } from './settling-note.js';
 
 /** The human summary of one run: pure, `(result) => string`. */
 export function formatRunSummary(result: RunResult): string {
@@ -25,6 +26,7 @@ export function formatRunSummary(result: RunResult): string {
     `  server      CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}` + serverExtras(result),
     `  generator   ${generator.workers} worker${generator.workers === 1 ? '' : 's'}, send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy` +
       (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`) +
+      settlingNote(generator) +
       (generator.saturated ? ' — SATURATED' : ''),
   ];
   const cost = formatServerCostLine(server);

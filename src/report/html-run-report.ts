@@ -5,6 +5,7 @@ import { badge, figure, renderKeyValueTable } from './html-page.js';
 import type { HtmlPage, RawHtml, Tone } from './html-page.js';
 import { renderLineChart } from './svg-chart.js';
 import type { ChartBand, ChartPoint } from './svg-chart.js';
+import { settlingNote } from './settling-note.js';
 
 const MIB = 1024 ** 2;
 
@@ -73,7 +74,8 @@ function summaryRows(result: RunResult): Array<[string, string | RawHtml]> {
     ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
     ...serverCostRows(server),
     ['generator', `${generator.workers} worker${generator.workers === 1 ? '' : 's'}, send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy` +
-      (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`)],
+      (generator.cpuMicrosPerMessage === null ? '' : `, ${generator.cpuMicrosPerMessage.toFixed(1)} µs CPU per echo`) +
+      settlingNote(generator)],
   ];
 }
 

@@ -8,6 +8,7 @@ import { describeOrigin, runHeadline } from './html-run-report.js';
 import { renderMermaidXyChart } from './mermaid-xychart.js';
 import { reproduceCommand } from './reproduce-command.js';
 import type { ReportInput } from './report-input.js';
+import { settlingNote } from './settling-note.js';
 
 /** Pipes would split a cell; reasons and specs are user text. */
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -57,7 +58,7 @@ function runMarkdown(result: RunResult): string {
     }));
   }
   parts.push(details('Generator and environment', table(['', ''], [
-    ['generator', `${generator.workers} worker(s), send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy`],
+    ['generator', `${generator.workers} worker(s), send lag p99 ${formatMs(generator.sendLagP99Ms)}, event loop ${formatPercent(generator.eventLoopUtilization)} busy${settlingNote(generator)}`],
     ['load', `${formatCount(result.scenario.connections)} connections × ${result.scenario.ratePerConnection} msg/s × ${formatBytes(result.scenario.messageBytes)}, ${formatMs(result.scenario.durationMs)} (warm-up ${formatMs(result.scenario.warmupMs)})`],
     ['origin', describeOrigin(result)],
   ])));

@@ -92,6 +92,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
     generator: {
       sendLagP99Ms,
       sendLagMaxMs: phase?.sendLagMaxMs ?? 0,
+      ...(phase === undefined ? {} : { settleMs: Math.round(phase.settleMs), settled: phase.settled }),
       eventLoopUtilization,
       cpuMicrosPerMessage: phase === undefined || !Number.isFinite(phase.cpuMicrosPerEcho) ? null : phase.cpuMicrosPerEcho,
       heapBytesPerConnection: opened === undefined || opened.established === 0 ? null : opened.heapUsedBytes / opened.established,

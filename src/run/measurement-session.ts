@@ -186,6 +186,7 @@ export class MeasurementSession {
       url: this.url,
       workers: this.plan.workers.length,
       localAddressesByWorker: this.sourceAddressesByWorker,
+      connectionsByWorker: this.plan.workers.map((worker) => worker.connections),
       ...(this.options.handshake === undefined ? {} : { handshake: this.options.handshake }),
       ...(this.options.pinning === undefined ? {} : { pin: this.options.pinning.driver }),
     });
@@ -260,7 +261,8 @@ export class MeasurementSession {
       clearTimeout(overrun);
       guard.cancel();
     }
-    return { phase, stoppedBy, overran, windowFromMs };
+    // The generator's settling time is excluded like the warm-up, from the server's figures too.
+    return { phase, stoppedBy, overran, windowFromMs: windowFromMs + (phase?.settleMs ?? 0) };
   }
 
   /** `work`, or the reason the session broke first (the target died, Ctrl-C): for waits between phases (a start barrier). */

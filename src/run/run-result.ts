@@ -128,8 +128,15 @@ export interface RunResult extends ResultHeader<'run'> {
   generator: {
     sendLagP99Ms: number;
     sendLagMaxMs: number;
+    /**
+     * How long past the warm-up the measurement waited for the generator's send lag to settle (the
+     * busiest worker's); that time is excluded from every statistic, like the warm-up.
+     */
+    settleMs?: number;
+    /** False when the send lag had not settled within the bound: the start-up transient may be in the figures. */
+    settled?: boolean;
     eventLoopUtilization: number;
-    /** Driver CPU (user + system, all workers) per echoed message, in microseconds. */
+    /** Driver CPU (user + system: the workers and the coordinator, its samplers included) per echoed message, in microseconds. */
     cpuMicrosPerMessage: number | null;
     /** Driver JS heap after opening (workers measured after a full GC), per established connection, base heap included. */
     heapBytesPerConnection: number | null;

@@ -1,4 +1,4 @@
-import type { ClientConnection } from '../../src/driver/client-transport.js';
+import type { ClientConnection, ConnectionListener } from '../../src/driver/client-transport.js';
 
 export interface FakeConnectionOptions {
   /** Milliseconds before each echo; `null` never echoes (a server that stopped answering). */
@@ -16,9 +16,8 @@ export class FakeConnection implements ClientConnection {
   bufferedAmount = 0;
   isOpen = true;
   sent = 0;
-  private messageListener: ((data: Buffer) => void) | undefined;
-  private closeListener: ((code: string) => void) | undefined;
-  private pongListener: (() => void) | undefined;
+  private listener: ConnectionListener | undefined;
+  private id = -1;
   texts = 0;
   pings = 0;
 
@@ -34,12 +33,8 @@ export class FakeConnection implements ClientConnection {
     const delay = this.options.pongDelayMs === undefined ? 0 : this.options.pongDelayMs;
     if (delay === null) return;
     setTimeout(() => {
-      if (this.isOpen) this.pongListener?.();
+      if (this.isOpen) this.listener?.onPong?.(this.id);
     }, delay);
-  }
-
-  onPong(listener: () => void): void {
-    this.pongListener = listener;
   }
 
   send(payload: Buffer): void {
@@ -50,28 +45,25 @@ export class FakeConnection implements ClientConnection {
     if (delay === null) return;
     const answers = this.options.answer?.(copy) ?? [copy];
     setTimeout(() => {
-      for (const answer of answers) if (this.isOpen) this.messageListener?.(answer);
+      for (const answer of answers) if (this.isOpen) this.listener?.onMessage(this.id, answer, true);
     }, delay);
   }
 
-  onMessage(listener: (data: Buffer) => void): void {
-    this.messageListener = listener;
-  }
-
-  onClose(listener: (code: string) => void): void {
-    this.closeListener = listener;
+  listen(listener: ConnectionListener, id: number): void {
+    this.listener = listener;
+    this.id = id;
   }
 
   /** The server pushing a message of its own (a broadcast, a greeting). */
   push(data: Buffer): void {
-    if (this.isOpen) this.messageListener?.(Buffer.from(data));
+    if (this.isOpen) this.listener?.onMessage(this.id, Buffer.from(data), true);
   }
 
   /** The server side closing the connection. */
   drop(code: string): void {
     if (!this.isOpen) return;
     this.isOpen = false;
-    this.closeListener?.(code);
+    this.listener?.onClose(this.id, code);
   }
 
   close(): void {

@@ -177,6 +177,8 @@ class FakeDriver implements SessionDriver {
     return {
       phaseId,
       startEpochMs: phase.startEpochMs ?? Date.now(),
+      settleMs: 0,
+      settled: true,
       connections,
       sent,
       received,

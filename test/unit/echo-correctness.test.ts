@@ -18,6 +18,7 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     scheduleOffset: 0,
     maxBufferedBytes: 1024 * 1024,
     pacer: 'timer',
+    maxSettleMs: 10_000,
     ...overrides,
   };
 }

@@ -18,6 +18,8 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     scheduleOffset: 0,
     maxBufferedBytes: 1024 * 1024,
     pacer: 'timer',
+    // Traffic shapes, not settling: measure from the end of the warm-up whatever the send lag does.
+    maxSettleMs: 0,
     ...overrides,
   };
 }

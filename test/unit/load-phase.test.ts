@@ -18,6 +18,7 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     scheduleOffset: 0,
     maxBufferedBytes: 1024 * 1024,
     pacer: 'precise',
+    maxSettleMs: 10_000,
     ...overrides,
   };
 }
@@ -96,7 +97,8 @@ describe('LoadPhase', () => {
     const connections = Array.from({ length: 4 }, () => new FakeConnection({ echoDelayMs: 0 }));
     const snapshots: SnapshotReport[] = [];
     const report = await new LoadPhase({
-      command: command({ ratePerConnection: 10, durationMs: 1500, warmupMs: 500 }),
+      // Exact counts: no settling wait, whatever a busy machine does to the lag.
+      command: command({ ratePerConnection: 10, durationMs: 1500, warmupMs: 500, maxSettleMs: 0 }),
       connections,
       onSnapshot: (snapshot) => snapshots.push(snapshot),
     }).run();
@@ -118,5 +120,44 @@ describe('LoadPhase', () => {
     expect(report.sent).toBeGreaterThan(10);
     expect(report.sent).toBeLessThan(60);
     expect(report.received).toBe(report.sent);
+  });
+
+  it('starts measuring only once the send lag has settled after the warm-up, and says how long that took', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 0 })];
+    const snapshots: SnapshotReport[] = [];
+    const phase = new LoadPhase({ command: command({ ratePerConnection: 100, durationMs: 2500, warmupMs: 200 }), connections, onSnapshot: (snapshot) => snapshots.push(snapshot) });
+    const running = phase.run();
+    // The phase starts 50 ms from now; block the loop across the end of its warm-up (150–300 ms into it).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const blockedUntil = performance.now() + 150;
+    while (performance.now() < blockedUntil);
+    const report = await running;
+    // The blocked window and at least the two calm windows after it are excluded (a busy machine can only add to that)…
+    expect(report.settleMs).toBeGreaterThanOrEqual(500);
+    expect(report.measuredMs).toBe(2300 - report.settleMs);
+    // …and exactly the sends intended from there on are measured: 100 msg/s from 200 ms + settleMs to 2.5 s.
+    expect(report.sent).toBe((2300 - report.settleMs) / 10);
+    // The per-second lag still shows what the block did.
+    expect(decodeHistogram(snapshots[0]!.sendLagHistogram).maxValue).toBeGreaterThanOrEqual(100_000);
+    expect(snapshots[0]!.measuring).toBe(false);
+  });
+
+  it('keeps what came after the warm-up, marked not settled, when the phase ends before the send lag settles', async () => {
+    const connections = [new FakeConnection({ echoDelayMs: 0 })];
+    const phase = new LoadPhase({ command: command({ ratePerConnection: 100, durationMs: 10_000, warmupMs: 100 }), connections, onSnapshot: () => {} });
+    const running = phase.run();
+    // The loop stalls 150 ms in every 200: the lag never settles.
+    const staller = setInterval(() => {
+      const until = performance.now() + 150;
+      while (performance.now() < until);
+    }, 50);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    clearInterval(staller);
+    phase.interrupt();
+    const report = await running;
+    expect(report.settled).toBe(false);
+    expect(report.settleMs).toBe(0);
+    expect(report.sent).toBeGreaterThan(0);
+    expect(report.received).toBeGreaterThan(0);
   });
 });
