@@ -85,13 +85,21 @@ export class PreciseTicker {
 
   private awaitTick(): void {
     const waiting = waitAsync(this.signal, TICKS, this.ticksSeen);
-    if (waiting.async) void waiting.value.then(this.ticked);
-    // It ticked again while we were busy: go round the loop first (a microtask here would starve the
-    // sockets for as long as the sends keep us busy), then send what is due.
-    else setImmediate(this.ticked);
+    if (waiting.async) void waiting.value.then(this.woken);
+    else setImmediate(this.fire);
   }
 
-  private readonly ticked = (): void => {
+  /**
+   * The wake-up arrives as a platform task, and Node runs platform tasks in a loop until none is left: a
+   * tick sent while we send would run inside that same loop, and at a high rate sending could go on
+   * there for good, starving the sockets and the timers. So leave at once and send from the check phase,
+   * after the loop has polled the sockets.
+   */
+  private readonly woken = (): void => {
+    setImmediate(this.fire);
+  };
+
+  private readonly fire = (): void => {
     if (this.stopped) return;
     this.ticksSeen = Atomics.load(this.signal, TICKS);
     this.onTick();
