@@ -21,7 +21,14 @@ describe('wsbench run against the echo fixtures', () => {
       expect(result.connections).toMatchObject({ attempted: 200, established: 200, failed: 0, dropped: 0 });
       // 200 connections × 10 msg/s over the 3 s after warm-up, less the time the generator took to settle
       // (0 on a quiet machine; a busy one can hold the measurement back by a few 250 ms windows).
+      // The settling period is reported and bounded (at most half of the time after the warm-up), and
+      // every second before the measured window began is flagged, not counted.
+      expect(typeof result.generator.settled).toBe('boolean');
+      expect(result.generator.settleMs).toBeGreaterThanOrEqual(0);
+      expect(result.generator.settleMs).toBeLessThanOrEqual(1500);
       const measuredMs = 3000 - (result.generator.settleMs ?? 0);
+      const measureFromSecond = Math.ceil((2000 + result.generator.settleMs!) / 1000);
+      for (const point of result.timeline) if (point.second < measureFromSecond) expect(point.warmup).toBe(true);
       expect(result.messages).toMatchObject({ sent: (200 * 10 * measuredMs) / 1000, received: (200 * 10 * measuredMs) / 1000, timedOut: 0 });
       expect(result.throughput.offeredPerSec).toBe(2000);
       // Every echo came back, but which side of the window's edge the last ones land on moves with CPU noise.
