@@ -152,6 +152,8 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     }
     case 'generator-saturated':
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
+      // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
+      if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine.otherCpuPercent), ...evidence] };
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };
     case 'gc-pause':
       evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);
@@ -159,7 +161,8 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     default:
       break;
   }
-  // Latency, throughput or errors: find the resource behind them.
+  // Latency, throughput or errors: find the resource behind them. A busy machine is said first, whatever it is.
+  if (step.machine?.noisy === true) evidence.push(busyMachineEvidence(step.machine.otherCpuPercent));
   if (rss !== null && rss >= MEMORY_BOUND_FRACTION * machine.memBytes) {
     evidence.push(`server RSS ${(rss / MIB).toFixed(0)} MiB, ${((rss / machine.memBytes) * 100).toFixed(0)}% of the machine's memory`);
     return { bottleneck: 'server-memory', limitedBy: 'server', evidence };
@@ -179,6 +182,11 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
   if (step.server.gcPauseMaxMs !== null && step.server.gcPauseMaxMs > 10) evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs)}`);
   const bottleneck: Bottleneck = firstLimit.criterion === 'error-rate' ? 'errors' : 'latency';
   return { bottleneck, limitedBy: 'server', evidence };
+}
+
+/** "the machine was busy: other processes used 97% of a core during this step …" */
+export function busyMachineEvidence(otherCpuPercent: number): string {
+  return `the machine was busy: other processes used ${otherCpuPercent.toFixed(0)}% of a core during this step, so the driver and the server waited for CPU; run again on a quieter machine`;
 }
 
 function generalEvidence(steps: readonly RampStep[], memoryPerConnection: number | null, cpuPerMessage: number | null, machine: MachineFacts): string[] {

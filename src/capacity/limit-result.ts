@@ -20,6 +20,8 @@ export interface LimitProbe {
   reasons: string[];
   /** Cut short by Ctrl-C: kept as measured, neither a pass nor a fail. */
   partial?: boolean;
+  /** CPU other processes used during the probe; `noisy` past 25% of a core (see metrics/machine-load.ts). */
+  machine?: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
 }
 
 export interface LimitResult extends ResultHeader<'limit'> {
@@ -36,6 +38,7 @@ export interface LimitResult extends ResultHeader<'limit'> {
   /** Lowest failing rate per connection above the maximum; null when none failed. */
   firstFailingRatePerConnection: number | null;
   /** What stopped the rate from going higher. */
-  limitedBy: 'server' | 'generator' | 'server-died' | 'probe-budget' | null;
+  /** `machine`: the generator saturated while other processes kept this machine busy (the limit is the machine's then). */
+  limitedBy: 'server' | 'generator' | 'machine' | 'server-died' | 'probe-budget' | null;
   summary: string;
 }

@@ -9,6 +9,7 @@ import { saturationReasons } from '../run/generator-health.js';
 import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
+import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { LIMIT_SCHEMA_VERSION } from './limit-result.js';
@@ -91,6 +92,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
       session.throwIfInterrupted();
       if (index > 0) await Promise.race([sleep(options.settleMs ?? PROBE_SETTLE_MS), session.broken]);
       emit({ type: 'limit-probe', index, maxProbes, ratePerConnection, connections: established });
+      const machineWatch = watchMachineLoad();
       const measured = await session.runPhase({
         label: `Probe ${index + 1}`,
         ratePerConnection,
@@ -99,11 +101,13 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
         warmupMs,
         ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
       });
+      const machineLoad = machineWatch.stop();
       if (measured.stoppedBy instanceof TargetDiedError) died = measured.stoppedBy;
       else if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
       await session.sampleNow();
       const samples = session.samplesSince(measured.windowFromMs);
       const result = judgeProbe({ index, ratePerConnection, phase: measured.phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
+      result.machine = machineLoad === null ? null : { ...machineLoad, noisy: machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
       if (session.interrupted) {
         // Cut short by Ctrl-C: kept as measured, neither a pass nor a fail.
         result.partial = true;
@@ -125,7 +129,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const maxRate = search?.maxRate ?? highestPassing(probes);
   const best = probes.find((probe) => probe.passed && probe.ratePerConnection === maxRate);
   const failing = probes.filter((probe) => !probe.passed && probe.partial !== true && (maxRate === null || probe.ratePerConnection > maxRate)).sort((a, b) => a.ratePerConnection - b.ratePerConnection)[0];
-  const limitedBy: LimitResult['limitedBy'] = died !== undefined ? 'server-died' : failing === undefined ? (search === undefined ? null : 'probe-budget') : failing.generator.saturated ? 'generator' : 'server';
+  const limitedBy = limitedByOf(failing, died !== undefined, search !== undefined);
   const maxMessagesPerSec = best?.achievedPerSec ?? null;
   const result: LimitResult = {
     ...session.header({ kind: 'limit', schemaVersion: LIMIT_SCHEMA_VERSION, status: endStatus(session.interrupted, failure), failure }),
@@ -192,6 +196,17 @@ export function judgeProbe(input: ProbeInput): LimitProbe {
   };
 }
 
+/**
+ * What stopped the rate from going higher: the lowest failing probe above the maximum tells. A saturated
+ * generator on a machine other processes kept busy is the machine's limit, not the driver's.
+ */
+export function limitedByOf(failing: LimitProbe | undefined, serverDied: boolean, searchFinished: boolean): LimitResult['limitedBy'] {
+  if (serverDied) return 'server-died';
+  if (failing === undefined) return searchFinished ? 'probe-budget' : null;
+  if (!failing.generator.saturated) return 'server';
+  return failing.machine?.noisy === true ? 'machine' : 'generator';
+}
+
 function highestPassing(probes: readonly LimitProbe[]): number | null {
   const passed = probes.filter((probe) => probe.passed).map((probe) => probe.ratePerConnection);
   return passed.length === 0 ? null : Math.max(...passed);
@@ -204,13 +219,17 @@ function summarizeInterrupted(maxRate: number | null, maxPerSec: number | null, 
   return `interrupted — partial: after ${finished} finished probe${finished === 1 ? '' : 's'}, ${held}; the limit was not found (it is at least this), run again to find it`;
 }
 
-function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy']): string {
+export function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy']): string {
   if (maxRate === null || maxPerSec === null) {
     return `no rate held at ${established} connections (lowest probe failed: ${failing?.reasons.join('; ') ?? 'not measured'})`;
   }
   const bytes = maxPerSec * options.messageBytes;
   const next = failing === undefined ? 'no probe failed within the budget (the limit is higher)' : `${formatRate(failing.offeredPerSec)} msg/s failed (${failing.reasons.map((reason) => reason.split(':')[0]).join(', ')})`;
-  const by = limitedBy === 'generator' ? ' — the limit is the load generator, not the server' : '';
+  const by = limitedBy === 'generator'
+    ? ' — the limit is the load generator, not the server'
+    : limitedBy === 'machine' && failing?.machine != null
+      ? ` — the limit is this machine, not the server: other processes used ${failing.machine.otherCpuPercent.toFixed(0)}% of a core during that probe and the driver waited for CPU; run again on a quieter machine`
+      : '';
   return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
 }
 

@@ -55,6 +55,11 @@ export interface RampStep {
     /** Driver CPU (all workers) in percent of one core during the hold. */
     cpuPercent?: number | null;
   };
+  /**
+   * CPU other processes used during this step's hold (see metrics/machine-load.ts); `noisy` past 25% of a
+   * core. A limit found on a busy machine may be that machine's, not the server's: the verdict says so.
+   */
+  machine?: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
   /** Stop criteria that fired at this step, "criterion: detail"; empty when the step held. */
   stopReasons: string[];
   /** The same, as data. */

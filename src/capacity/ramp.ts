@@ -7,6 +7,8 @@ import type { SessionDeps } from '../run/session-deps.js';
 import { describeDeath, TargetDiedError } from '../run/target-died-error.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { describeExit } from '../targets/target-process.js';
+import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
+import type { MachineLoad } from '../metrics/machine-load.js';
 import type { CapacityListener } from './capacity-events.js';
 import { decideVerdict } from './bottleneck.js';
 import type { FirstLimit } from './bottleneck.js';
@@ -62,8 +64,10 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
       let measured: MeasuredPhase | undefined;
       let stepError: WsbenchError | undefined;
       const toOpen = connections - establishedBefore;
+      let machineLoad: MachineLoad | null = null;
       try {
         if (toOpen > 0) opened = await session.openConnections(toOpen, `${toOpen} more connections (${connections} in all)`);
+        const machineWatch = watchMachineLoad();
         measured = await session.runPhase({
           label: `Step ${index + 1} (${connections} connections)`,
           detail: `step ${index + 1}/${counts.length}`,
@@ -75,6 +79,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
           overrunAfterMs: overrunAfterMs(options),
           ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
         });
+        machineLoad = machineWatch.stop();
         if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
       } catch (error) {
         if (error instanceof TargetDiedError) {
@@ -102,6 +107,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
         phase: measured?.phase,
         samples: samples.length > 0 ? samples : (session.sampler?.samples.slice(-1) ?? []),
       });
+      step.machine = machineLoad === null ? null : { ...machineLoad, noisy: machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
       measured?.phase?.rtt.destroy?.();
       if (opened !== undefined) open = { heapUsedBytes: opened.heapUsedBytes, rssBytes: opened.rssBytes };
       if (measured?.overran === true) {

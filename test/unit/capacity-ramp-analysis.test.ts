@@ -194,6 +194,24 @@ describe('the capacity verdict', () => {
     expect(verdict.summary).toContain('the limit is the load generator, not the server');
   });
 
+  it('blames a busy machine, not the generator, when other processes took the CPU the driver waited for', () => {
+    const busy = { otherCpuPercent: 97, stealPercent: 0, noisy: true };
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { generator: { saturated: true, sendLagP99Ms: 40 }, machine: busy }), 'generator-saturated')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'generator-saturated', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('machine-cpu');
+    expect(verdict.limitedBy).toBe('machine');
+    expect(verdict.evidence[0]).toBe('the machine was busy: other processes used 97% of a core during this step, so the driver and the server waited for CPU; run again on a quieter machine');
+    expect(verdict.summary).toContain('the limit is this machine (shared by server and driver), not the server alone');
+  });
+
+  it('keeps the server as the limit on a busy machine when the server ran out of CPU, but says the machine was busy', () => {
+    const busy = { otherCpuPercent: 60, stealPercent: 0, noisy: true };
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 190 }, machine: busy }), 'p99-over-slo')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'p99-over-slo', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('server-cpu');
+    expect(verdict.evidence[0]).toMatch(/^the machine was busy: other processes used 60% of a core/);
+  });
+
   it('names GC pauses', () => {
     const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { gcPauseMaxMs: 180 } }), 'gc-pause')];
     expect(decideVerdict({ steps, firstLimit: { criterion: 'gc-pause', step: 1, detail: 'x' }, sloP99Ms: 50, machine }).bottleneck).toBe('gc');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { searchMaxRate } from '../../src/capacity/limit-search.js';
-import { DEFAULT_START_MESSAGES_PER_SEC, proposeNextRate } from '../../src/capacity/limit.js';
+import { DEFAULT_START_MESSAGES_PER_SEC, limitedByOf, proposeNextRate, summarizeLimit } from '../../src/capacity/limit.js';
 import type { LimitProbe } from '../../src/capacity/limit-result.js';
 
 /**
@@ -43,5 +43,34 @@ describe('limit calibration', () => {
     expect(maxPerSec).not.toBeNull();
     expect(maxPerSec!).toBeGreaterThanOrEqual(300);
     expect(maxPerSec!).toBeLessThanOrEqual(400);
+  });
+});
+
+describe('what limited the rate', () => {
+  const failingProbe = (saturated: boolean, machine: LimitProbe['machine']): LimitProbe =>
+    ({ index: 3, ratePerConnection: 400, offeredPerSec: 20_000, achievedPerSec: 12_000, generator: { sendLagP99Ms: saturated ? 40 : 1, eventLoopUtilization: 0.5, saturated }, passed: false, reasons: ['throughput: achieved 12.0k msg/s < 95% of 20.0k offered'], machine }) as LimitProbe;
+  const quiet = { otherCpuPercent: 3, stealPercent: 0, noisy: false };
+  const busy = { otherCpuPercent: 97, stealPercent: 0, noisy: true };
+
+  it('names the server when the failing probe kept its schedule, busy machine or not', () => {
+    expect(limitedByOf(failingProbe(false, quiet), false, true)).toBe('server');
+    expect(limitedByOf(failingProbe(false, busy), false, true)).toBe('server');
+  });
+
+  it('names the generator when it saturated on a quiet machine, the machine when other work took the CPU', () => {
+    expect(limitedByOf(failingProbe(true, quiet), false, true)).toBe('generator');
+    expect(limitedByOf(failingProbe(true, busy), false, true)).toBe('machine');
+    expect(limitedByOf(failingProbe(true, null), false, true)).toBe('generator');
+  });
+
+  it('says so in the summary, with the other processes\' share of a core', () => {
+    const summary = summarizeLimit(200, 10_000, { connections: 50, messageBytes: 256 } as Parameters<typeof summarizeLimit>[2], 50, 50, failingProbe(true, busy), 'machine');
+    expect(summary).toContain('the limit is this machine, not the server: other processes used 97% of a core during that probe');
+  });
+
+  it('puts a dead server first and a budget spent without a failure last', () => {
+    expect(limitedByOf(failingProbe(true, busy), true, true)).toBe('server-died');
+    expect(limitedByOf(undefined, false, true)).toBe('probe-budget');
+    expect(limitedByOf(undefined, false, false)).toBeNull();
   });
 });
