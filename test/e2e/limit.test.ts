@@ -21,11 +21,17 @@ describe('wsbench limit', () => {
     expect(written.probes.length).toBeLessThanOrEqual(7);
     expect(written.probes.some((probe) => probe.passed)).toBe(true);
     expect(written.probes.some((probe) => !probe.passed)).toBe(true);
-    expect(written.maxMessagesPerSec).toBeGreaterThan(250);
-    expect(written.maxMessagesPerSec).toBeLessThan(1000);
-    expect(written.firstFailingRatePerConnection! * 50).toBeLessThanOrEqual(2000);
     expect(written.maxBytesPerSec).toBeCloseTo(written.maxMessagesPerSec! * 1000, 0);
-    expect(written.limitedBy).toBe('server');
+    // A shared runner's other work can starve the driver first: then the limit must be named the machine's,
+    // and the bracket says nothing about the server's capacity.
+    if (written.limitedBy === 'machine') {
+      expect(written.summary).toMatch(/the limit is this machine, not the server: other processes used \d+% of a core/);
+    } else {
+      expect(written.limitedBy).toBe('server');
+      expect(written.maxMessagesPerSec).toBeGreaterThan(250);
+      expect(written.maxMessagesPerSec).toBeLessThan(1000);
+      expect(written.firstFailingRatePerConnection! * 50).toBeLessThanOrEqual(2000);
+    }
     expect(result.stdout).toMatch(/limit: 50 connections sustain \d+ msg\/s \([\d.]+ per connection, [\d.]+ KiB\/s\) at p99 ≤ 50\.0 ms/);
     expect(result.stdout).toMatch(/probe 1\/7: 2\/s per conn/);
     expect(await survivors(await pending)).toEqual([]);
