@@ -47,3 +47,46 @@ describe('InFlightLedger', () => {
     expect(ledger.inFlight).toBe(0);
   });
 });
+
+describe('in-flight ledger with unordered replies', () => {
+  it('moves acked past requests answered early, and only then', () => {
+    const ledger = new InFlightLedger(2, true);
+    for (let sequence = 0; sequence < 20; sequence++) ledger.record(1, sequence);
+    expect(ledger.answer(1, 2)).toBe(2);
+    expect(ledger.answer(1, 1)).toBe(1);
+    expect(ledger.oldestOn(1)).toBe(0);
+    expect(ledger.isAnswered(1, 1)).toBe(true);
+    expect(ledger.inFlight).toBe(18);
+    ledger.answer(1, 0);
+    expect(ledger.oldestOn(1)).toBe(3);
+    expect(ledger.isAnswered(1, 1)).toBe(false);
+    expect(ledger.inFlight).toBe(17);
+    // Growing the slots keeps both the intended times and the answered flags of what is in flight.
+    ledger.answer(1, 10);
+    for (let sequence = 20; sequence < 40; sequence++) ledger.record(1, sequence);
+    expect(ledger.isAnswered(1, 10)).toBe(true);
+    expect(ledger.intendedOf(1, 10)).toBe(10);
+    expect(ledger.intendedOf(1, 35)).toBe(35);
+    expect(ledger.inFlightOn(0)).toBe(0);
+  });
+
+  it('times out the oldest and skips past what was answered after it', () => {
+    const ledger = new InFlightLedger(1, true);
+    for (let sequence = 0; sequence < 4; sequence++) ledger.record(0, 100 + sequence);
+    ledger.answer(0, 1);
+    ledger.answer(0, 2);
+    const expired: number[] = [];
+    ledger.expireBefore(101.5, (connection) => expired.push(ledger.resolveOldest(connection)));
+    // Request 0 timed out; 1 and 2 were answered, so 3 is the oldest left; it is not due to expire.
+    expect(expired).toEqual([100]);
+    expect(ledger.oldestOn(0)).toBe(3);
+    expect(ledger.inFlight).toBe(1);
+  });
+
+  it('refuses an out-of-order answer when replies are in order', () => {
+    const ledger = new InFlightLedger(1);
+    ledger.record(0, 1);
+    ledger.record(0, 2);
+    expect(() => ledger.answer(0, 1)).toThrow(/not the oldest/);
+  });
+});
