@@ -1,4 +1,11 @@
 import type { Comparison } from './comparison.js';
+
+/**
+ * Stage 2 may run up to this many times stage 1's declared pairs (budget permitting). Server CPU per message
+ * varies ~0.08–0.14 in ln(B/A) from pair to pair on the 2-core machine (docs/gate-noise.md), so resolving a
+ * +15% change at stage alpha 0.0025 takes ~15 pairs; the size is fixed before stage 1, never chosen from it.
+ */
+export const SECOND_STAGE_PAIRS_FACTOR = 2;
 import { interleavedSchedule, type Arm } from './schedule.js';
 
 export interface SecondStageOptions {
@@ -6,7 +13,7 @@ export interface SecondStageOptions {
   budgetMs: number;
   /** Expected wall time of one trial, server start and stop included. */
   trialDurationMs: number;
-  /** Pairs stage 1 was declared with; stage 2 runs at most as many. @default the pair slots in `first` */
+  /** Pairs stage 1 was declared with; stage 2 runs at most `SECOND_STAGE_PAIRS_FACTOR` times as many. @default the pair slots in `first` */
   firstStagePairs?: number;
 }
 
@@ -54,12 +61,13 @@ export function planSecondStage(first: Comparison, options: SecondStageOptions):
   }
   if (!(options.trialDurationMs > 0)) return none(`expected a positive \`trialDurationMs\`, got ${options.trialDurationMs}`);
   const affordable = Math.floor(Math.max(0, options.budgetMs) / (2 * options.trialDurationMs));
-  const extraPairs = Math.min(declared, affordable);
+  const cap = SECOND_STAGE_PAIRS_FACTOR * declared;
+  const extraPairs = Math.min(cap, affordable);
   if (extraPairs < 1) {
     return none(`the budget of ${options.budgetMs} ms does not fit one more pair of ${options.trialDurationMs} ms trials`);
   }
   const schedule = interleavedSchedule(nextSlot + extraPairs).slice(2 * nextSlot);
-  const capped = extraPairs < declared ? ` (the budget fits ${extraPairs} of the ${declared} declared)` : '';
+  const capped = extraPairs < cap ? ` (the budget fits ${extraPairs} of the ${cap} declared)` : '';
   return {
     run: true,
     extraPairs,

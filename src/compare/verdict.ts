@@ -18,7 +18,7 @@
  *
  * Two stages, alpha spent in equal halves (Bonferroni; Pocock's constant would be slightly less strict but
  * depends on the correlation between looks). Stage 1 runs n pairs and tests at alpha/2; if INCONCLUSIVE,
- * stage 2 adds up to n pre-declared pairs (never a number chosen from stage-1 estimates) and tests all pairs
+ * stage 2 adds up to 2n pre-declared pairs, as the time budget allows (never a number chosen from stage-1 estimates; second-stage.ts), and tests all pairs
  * at alpha/2. P(false FAIL) ≤ alpha/2 + alpha/2 whatever stage 1 showed. Declaring one stage spends all
  * of alpha at once and leaves no second stage.
  *

@@ -212,14 +212,15 @@ describe('overallVerdict', () => {
 describe('planSecondStage', () => {
   const inconclusive = compare(simulateTrials(seededRandom(4), { pairs: 5, noise: 0.2 }));
 
-  it('runs up to as many pairs again as the budget allows, continuing the schedule', () => {
+  it('runs up to twice as many pairs again as the budget allows, continuing the schedule', () => {
     expect(inconclusive.verdict).toBe('INCONCLUSIVE');
     const plan = planSecondStage(inconclusive, { budgetMs: 10 * 60_000, trialDurationMs: 20_000 });
-    expect(plan).toMatchObject({ run: true, extraPairs: 5, firstTrialIndex: 10, stageAlpha: 0.0025 });
-    expect(plan.schedule.join(' ')).toBe('b a a b b a a b b a');
+    // Up to twice the declared 5 pairs: 10 fit in 10 minutes of 20 s trials.
+    expect(plan).toMatchObject({ run: true, extraPairs: 10, firstTrialIndex: 10, stageAlpha: 0.0025 });
+    expect(plan.schedule.join(' ')).toBe('b a a b b a a b b a a b b a a b b a a b');
     const capped = planSecondStage(inconclusive, { budgetMs: 130_000, trialDurationMs: 20_000 });
     expect(capped).toMatchObject({ run: true, extraPairs: 3 });
-    expect(capped.reason).toContain('fits 3 of the 5 declared');
+    expect(capped.reason).toContain('fits 3 of the 10 declared');
   });
 
   it('runs nothing when stage 1 decided, spent all of alpha, or the budget fits no pair', () => {
