@@ -9,11 +9,16 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 export function formatRate(perSec: number): string {
-  // Decide the unit on the rounded value, so 9,999.6/s reads 10.0k/s like 10,000/s does.
-  if (perSec >= 100 && Math.round(perSec) >= 10_000 && perSec < 1_000_000) return `${(perSec / 1000).toFixed(1)}k/s`;
-  if (perSec >= 1_000_000) return `${(perSec / 1_000_000).toFixed(2)}M/s`;
-  if (perSec >= 10_000) return `${(perSec / 1000).toFixed(1)}k/s`;
-  return `${perSec.toFixed(perSec >= 100 ? 0 : 1)}/s`;
+  // Pick the unit on the value as it will print, so 9,999.6/s reads 10.0k/s (not 10000/s) and
+  // 999,999.6/s reads 1.00M/s (not 1000.0k/s).
+  if (Number((perSec / 1000).toFixed(1)) >= 1000) return `${(perSec / 1_000_000).toFixed(2)}M/s`;
+  if (Math.round(perSec) >= 10_000) return `${(perSec / 1000).toFixed(1)}k/s`;
+  return `${perSec.toFixed(Number(perSec.toFixed(1)) >= 100 ? 0 : 1)}/s`;
+}
+
+/** A message rate with its unit: `24.0k msg/s`. */
+export function formatMessageRate(perSec: number): string {
+  return formatRate(perSec).replace(/\/s$/, ' msg/s');
 }
 
 export function formatCount(count: number): string {

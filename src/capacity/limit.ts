@@ -10,6 +10,11 @@ import { asWsbenchError, MeasurementSession } from '../run/measurement-session.j
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
 import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
+import { sessionTrafficOf } from '../run/session-traffic.js';
+import { phaseTrafficOf } from '../run/traffic-result.js';
+import type { Pacer } from '../driver/worker-protocol.js';
+import type { TrafficOptions } from '../scenario/traffic-options.js';
+import { checkCapacityTraffic } from './capacity-traffic.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 import { LIMIT_SCHEMA_VERSION } from './limit-result.js';
@@ -47,6 +52,9 @@ export interface LimitOptions {
   startRatePerConnection?: number;
   workers?: number;
   messageTimeoutMs?: number;
+  pacer?: Pacer;
+  /** Handshake, message shape and the `--url` server to sample, as for a run. */
+  traffic?: TrafficOptions;
   /** Quiet time between probes. @default PROBE_SETTLE_MS */
   settleMs?: number;
 }
@@ -74,9 +82,20 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   if (options.messageBytes < MIN_MESSAGE_BYTES) throw new UsageError('INVALID_SIZE', `Expected --size to be at least ${MIN_MESSAGE_BYTES} bytes; got ${options.messageBytes}. Give e.g. --size 64`);
   if (holdMs < 1000) throw new UsageError('INVALID_HOLD', `Expected --hold to be at least 1s; got ${holdMs} ms. Give e.g. --hold 10s`);
   if (options.url === undefined && options.target === undefined) throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
+  checkCapacityTraffic(options.traffic, { connections: options.connections, messageBytes: options.messageBytes, durationMs: holdMs, url: options.url }, 'limit');
 
   emit({ type: 'stage', stage: 'preparing', detail: `limit search at ${options.connections} connections` });
-  const session = new MeasurementSession({ target: options.target, url: options.url, workers: options.workers, maxConnections: options.connections, definition: context.definition, signal: context.signal, emit, deps: context.deps });
+  const session = new MeasurementSession({
+    target: options.target,
+    url: options.url,
+    workers: options.workers,
+    maxConnections: options.connections,
+    definition: context.definition,
+    signal: context.signal,
+    emit,
+    ...sessionTrafficOf(options.traffic, options.url),
+    deps: context.deps,
+  });
   const probes: LimitProbe[] = [];
   let established = 0;
   let failure: WsbenchError | undefined;
@@ -100,6 +119,8 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
         durationMs: holdMs,
         warmupMs,
         ...(options.messageTimeoutMs === undefined ? {} : { messageTimeoutMs: options.messageTimeoutMs }),
+        ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
+        traffic: phaseTrafficOf(options.traffic),
       });
       const machineLoad = machineWatch.stop();
       if (measured.stoppedBy instanceof TargetDiedError) died = measured.stoppedBy;

@@ -3,6 +3,9 @@ import type { TargetSpec } from '../targets/target-spec.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
 import { DEFAULT_STOP_CRITERIA } from './stop-criteria-options.js';
 import type { StopCriteriaOptions } from './stop-criteria-options.js';
+import type { Pacer } from '../driver/worker-protocol.js';
+import type { TrafficOptions } from '../scenario/traffic-options.js';
+import { checkCapacityTraffic } from './capacity-traffic.js';
 
 export const DEFAULT_RAMP_HOLD_MS = 10_000;
 export const DEFAULT_RAMP_RATE_PER_CONNECTION = 1;
@@ -25,6 +28,9 @@ export interface RampOptions {
   criteria?: Partial<StopCriteriaOptions>;
   workers?: number;
   messageTimeoutMs?: number;
+  pacer?: Pacer;
+  /** Handshake, message shape and the `--url` server to sample, as for a run. */
+  traffic?: TrafficOptions;
 }
 
 export interface ResolvedRampOptions {
@@ -40,6 +46,8 @@ export interface ResolvedRampOptions {
   criteria: StopCriteriaOptions;
   workers: number | undefined;
   messageTimeoutMs: number | undefined;
+  pacer: Pacer | undefined;
+  traffic: TrafficOptions;
 }
 
 export function resolveRampOptions(options: RampOptions): ResolvedRampOptions {
@@ -59,6 +67,8 @@ export function resolveRampOptions(options: RampOptions): ResolvedRampOptions {
     criteria: { ...DEFAULT_STOP_CRITERIA, ...options.criteria },
     workers: options.workers,
     messageTimeoutMs: options.messageTimeoutMs,
+    pacer: options.pacer,
+    traffic: options.traffic ?? {},
   };
   validateRamp(resolved);
   return resolved;
@@ -76,6 +86,7 @@ function validateRamp(options: ResolvedRampOptions): void {
   if (options.url === undefined && options.target === undefined) {
     throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
   }
+  checkCapacityTraffic(options.traffic, { connections: options.from, messageBytes: options.messageBytes, durationMs: options.holdMs, url: options.url }, 'ramp');
 }
 
 /** The connection counts of the steps: from, from + step, … up to and including `to`. */

@@ -1,4 +1,4 @@
-import { formatBytes, formatCount, formatMs, formatRate } from '../format-numbers.js';
+import { formatBytes, formatCount, formatMessageRate, formatMs, formatRate } from '../format-numbers.js';
 import type { RampResult, RampStep } from './ramp-result.js';
 import type { LimitResult } from './limit-result.js';
 
@@ -63,7 +63,7 @@ export function formatLimitTable(result: LimitResult): string {
   );
   lines.push(`limit: ${result.summary}`);
   if (result.maxMessagesPerSec !== null && result.maxBytesPerSec !== null) {
-    lines.push(`  max rate    ${formatRate(result.maxMessagesPerSec).replace("/s", " msg/s")} = ${formatBytes(Math.round(result.maxBytesPerSec))}/s of payload each way (${result.search.messageBytes} B messages)`);
+    lines.push(`  max rate    ${formatMessageRate(result.maxMessagesPerSec)} = ${formatBytes(Math.round(result.maxBytesPerSec))}/s of payload each way (${result.search.messageBytes} B messages)`);
   }
   return lines.join('\n');
 }

@@ -10,15 +10,20 @@ export function resolveTargetFlags(
   values: { target?: string | undefined; url?: string | undefined },
   configTargets: Record<string, TargetDefinition> = {},
 ): { target: TargetSpec | undefined; definition: TargetDefinition | undefined } {
+  checkTargetFlags(values);
+  const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
+  if (target?.gitRef !== undefined) {
+    throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench ${command}\`, check out ${target.gitRef} and run without @${target.gitRef}`);
+  }
+  return { target, definition: target === undefined ? undefined : resolveTargetDefinition(target, configTargets) };
+}
+
+/** `--target` and `--url` exclude each other, and `--url` must be a WebSocket URL. */
+export function checkTargetFlags(values: { target?: string | undefined; url?: string | undefined }): void {
   if (values.target !== undefined && values.url !== undefined) {
     throw new UsageError('CONFLICTING_FLAGS', 'Give either --target (wsbench starts the server) or --url (a server already running), not both');
   }
   if (values.url !== undefined && !/^wss?:\/\/[^/]+/.test(values.url)) {
     throw new UsageError('INVALID_URL', `Expected --url to be a WebSocket URL, e.g. ws://127.0.0.1:8080/ws; got ${JSON.stringify(values.url)}`);
   }
-  const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
-  if (target?.gitRef !== undefined) {
-    throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench ${command}\`, check out ${target.gitRef} and run without @${target.gitRef}`);
-  }
-  return { target, definition: target === undefined ? undefined : resolveTargetDefinition(target, configTargets) };
 }

@@ -2,10 +2,6 @@ import { UsageError } from '../errors.js';
 import type { MetricName } from '../scenario/metric-name.js';
 import { METRIC_SPECS, isMetricName } from './metric-catalog.js';
 
-/** How `--gate` is written, for usage texts. */
-export const GATE_FLAG_USAGE = `  --gate METRIC=PCT    override a gate (repeatable, or comma-separated), e.g. --gate cpuPerMessage=3,p99=25;
-                       metrics: ${METRIC_SPECS.map((spec) => spec.metric).join(', ')} (errors in percentage points)`;
-
 /**
  * `--gate cpuPerMessage=3 --gate p99=25,throughput=4` → gate magnitudes. They override the scenario's
  * `gates:` and the defaults. Every bad entry is reported at once, before any load starts.

@@ -6,29 +6,10 @@ import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '.
 import { serverCostRows } from '../metrics/server-cost-text.js';
 import { describeOrigin, runHeadline } from './html-run-report.js';
 import { renderMermaidXyChart } from './mermaid-xychart.js';
-import { reproduceCommand } from './reproduce-command.js';
+import { cell, details, reproduce, table } from './markdown-blocks.js';
+import { limitMarkdown } from './markdown-limit-report.js';
 import type { ReportInput } from './report-input.js';
 import { settlingNote } from './settling-note.js';
-
-/** Pipes would split a cell; reasons and specs are user text. */
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-
-function details(summary: string, body: string): string {
-  // Blank lines around the body let GitHub render Markdown inside the <details> block.
-  return `<details><summary>${summary}</summary>\n\n${body.trim()}\n\n</details>`;
-}
-
-function reproduce(report: ReportInput): string {
-  return details('Reproduce locally', `\`\`\`sh\n${reproduceCommand(report)}\n\`\`\``);
-}
-
-function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>, numeric: readonly boolean[] = []): string {
-  return [
-    `| ${headers.join(' | ')} |`,
-    `| ${headers.map((_, i) => (numeric[i] === true ? '---:' : '---')).join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-  ].join('\n');
-}
 
 function runMarkdown(result: RunResult): string {
   const headline = runHeadline(result);
@@ -133,10 +114,10 @@ function compareMarkdown(report: ComparisonReport): string {
 }
 
 /**
- * A run, ramp or comparison as Markdown for a PR comment or `$GITHUB_STEP_SUMMARY`: the verdict first,
+ * A run, ramp, limit search or comparison as Markdown for a PR comment or `$GITHUB_STEP_SUMMARY`: the verdict first,
  * then the table, a mermaid chart where one helps, details folded, and the command to reproduce. Pure.
  */
 export function renderMarkdownReport(report: ReportInput): string {
-  const body = report.kind === 'run' ? runMarkdown(report) : report.kind === 'ramp' ? rampMarkdown(report) : compareMarkdown(report);
+  const body = report.kind === 'run' ? runMarkdown(report) : report.kind === 'ramp' ? rampMarkdown(report) : report.kind === 'limit' ? limitMarkdown(report) : compareMarkdown(report);
   return `${body}\n`;
 }

@@ -1,12 +1,13 @@
+import type { LimitResult } from '../capacity/limit-result.js';
 import type { RampResult } from '../capacity/ramp-result.js';
 import { ConfigError } from '../errors.js';
 import type { RunResult } from '../run/run-result.js';
 import type { ComparisonReport } from '../compare/comparison-report.js';
 
 /** Anything `wsbench report` can render, told apart by `kind`. */
-export type ReportInput = RunResult | RampResult | ComparisonReport;
+export type ReportInput = RunResult | RampResult | LimitResult | ComparisonReport;
 
-export const REPORT_KINDS = ['run', 'ramp', 'compare'] as const;
+export const REPORT_KINDS = ['run', 'ramp', 'limit', 'compare'] as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -14,6 +15,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
 const REQUIRED: Readonly<Record<ReportInput['kind'], Record<string, 'object' | 'array' | 'string'>>> = {
   run: { target: 'object', scenario: 'object', throughput: 'object', connections: 'object', messages: 'object', generator: 'object', server: 'object', timeline: 'array' },
   ramp: { target: 'object', ramp: 'object', steps: 'array', verdict: 'object' },
+  limit: { target: 'object', search: 'object', probes: 'array' },
   compare: { comparison: 'object', trials: 'array' },
 };
 
@@ -37,7 +39,7 @@ export function parseReportInput(value: unknown, file: string): ReportInput {
     }
   }
   if (problems.length > 0) {
-    throw new ConfigError('INVALID_RESULT_FILE', `${file} is not a wsbench result file (written by wsbench run, ramp or compare --json)`, problems);
+    throw new ConfigError('INVALID_RESULT_FILE', `${file} is not a wsbench result file (written by wsbench run, ramp, limit or compare --json)`, problems);
   }
   return value as unknown as ReportInput;
 }

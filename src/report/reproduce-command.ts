@@ -1,3 +1,4 @@
+import type { LimitResult } from '../capacity/limit-result.js';
 import type { RampResult } from '../capacity/ramp-result.js';
 import type { RunResult } from '../run/run-result.js';
 import type { ComparisonReport } from '../compare/comparison-report.js';
@@ -34,6 +35,14 @@ function rampCommandLine(result: RampResult): string[] {
   ];
 }
 
+function limitCommandLine(result: LimitResult): string[] {
+  const { search } = result;
+  return [
+    'limit', ...targetFlags(result.target), '--connections', String(search.connections), '--size', String(search.messageBytes), '--slo-p99', durationFlag(search.sloP99Ms),
+    '--min-achieved', String(search.minAchievedRatio), '--max-probes', String(search.maxProbes), '--hold', durationFlag(search.holdMs), '--start-rate', String(search.startRatePerConnection), '--json', 'limit.json',
+  ];
+}
+
 function compareCommandLine(report: ComparisonReport): string[] {
   const { comparison } = report;
   return [
@@ -44,6 +53,6 @@ function compareCommandLine(report: ComparisonReport): string[] {
 
 /** The command that measures this again on your machine, from the result's own target spec and scenario. */
 export function reproduceCommand(report: ReportInput): string {
-  const words = report.kind === 'run' ? runCommandLine(report) : report.kind === 'ramp' ? rampCommandLine(report) : compareCommandLine(report);
+  const words = report.kind === 'run' ? runCommandLine(report) : report.kind === 'ramp' ? rampCommandLine(report) : report.kind === 'limit' ? limitCommandLine(report) : compareCommandLine(report);
   return ['npx', 'wsbench', ...words].map(shellWord).join(' ');
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfrastructureError, InterruptedError, UsageError, WsbenchError } from '../errors.js';
+import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
 import type { CpuPinning } from '../cpu-pin.js';
 import type { HandshakeOptions } from '../driver/handshake-options.js';
 import { WorkerLostError } from '../driver/load-driver.js';
@@ -10,17 +10,16 @@ import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-mete
 import type { ServerCostReport } from '../metrics/server-cost.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
-import { diffTcpCounters, readTcpCounters } from '../metrics/tcp-counters.js';
+import { diffTcpCounters } from '../metrics/tcp-counters.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
-import { planLoad } from '../plan/preflight.js';
 import { planTargetKnobs } from './plan-target-knobs.js';
 import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
 import { LOG_TAIL_LINES } from '../targets/target-process.js';
 import type { RunningTarget } from '../targets/target-process.js';
-import type { TargetDefinition } from '../targets/target-definition.js';
-import type { TargetSpec } from '../targets/target-spec.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import type { GitInfo } from './git-info.js';
+import { planSession } from './plan-session.js';
+import type { SessionPlanRequest } from './plan-session.js';
 import { buildResultHeader } from './result-header.js';
 import type { HeaderRequest } from './result-header.js';
 import type { RunListener } from './run-events.js';
@@ -38,20 +37,9 @@ export const PHASE_WATCHDOG_SLACK_MS = 30_000;
 /** How long to wait for the exit of a target seen dead just as a phase ended, so it counts for that phase. */
 const LATE_DEATH_GRACE_MS = 100;
 
-export interface SessionOptions {
-  target: TargetSpec | undefined;
-  url: string | undefined;
-  workers: number | undefined;
-  /** The most connections the session will open (the plan is made for these). */
-  maxConnections: number;
-  /** The target's definition, when the session starts one (absent with `--url`). */
-  definition: TargetDefinition | undefined;
+export interface SessionOptions extends SessionPlanRequest {
   signal?: AbortSignal | undefined;
   emit: RunListener;
-  /** Bind these source addresses; default: 127.0.0.2, … for a loopback target, else the kernel's choice. */
-  sourceAddresses?: readonly string[] | undefined;
-  /** Skip this many loopback source addresses (shards sharing one machine use disjoint ones). */
-  sourceAddressOffset?: number | undefined;
   /** Headers, subprotocol, TLS and compression of every connection's upgrade. @default DEFAULT_HANDSHAKE */
   handshake?: HandshakeOptions | undefined;
   /** Run the target and the driver's workers on separate CPUs (compare, bench); absent: anywhere. */
@@ -336,31 +324,6 @@ export class MeasurementSession {
     this.driverInstance?.interrupt();
     this.rejectBroken(interruptedError());
   };
-}
-
-function planSession(options: SessionOptions, limits: MachineLimits): LoadPlan {
-  const targetProcs = options.definition?.processCount?.(options.target?.knobs ?? {});
-  const plan = planLoad(
-    {
-      connections: options.maxConnections,
-      targetIsFixture: options.definition?.processCount !== undefined,
-      ...(targetProcs === undefined ? {} : { targetProcs }),
-      ...(options.workers === undefined ? {} : { workersRequested: options.workers }),
-      sourceAddresses: options.sourceAddresses ?? (isLoopbackUrl(options.url) ? 'loopback' : 'kernel'),
-      sourceAddressOffset: options.sourceAddressOffset ?? 0,
-    },
-    limits,
-  );
-  if (plan.errors.length > 0) throw new UsageError('IMPOSSIBLE_PLAN', `This machine cannot run ${options.maxConnections} connections as asked:\n  - ${plan.errors.join('\n  - ')}`);
-  for (const warning of plan.warnings) options.emit({ type: 'warning', message: warning });
-  return plan;
-}
-
-/** A target on this machine (or started by us) is reached from 127.0.0.x; any other host only by its route. */
-function isLoopbackUrl(url: string | undefined): boolean {
-  if (url === undefined) return true;
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function interruptedError(): InterruptedError {

@@ -6,7 +6,7 @@ import type { MachineLoad } from '../metrics/machine-load.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
-import { checkTraffic, resolveHandshake, watchedServerOf } from '../scenario/traffic-options.js';
+import { checkSessionTraffic, sessionTrafficOf } from './session-traffic.js';
 import { phaseTrafficOf } from './traffic-result.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { buildRunResult } from './build-run-result.js';
@@ -47,7 +47,6 @@ export interface RunOutcome {
 export async function runScenario(options: ResolvedRunOptions, context: RunScenarioContext = {}): Promise<RunOutcome> {
   const emit = context.onEvent ?? (() => {});
   validateScenario(options);
-  const handshake = resolveHandshake(options.traffic ?? {}, options.url);
   emit({ type: 'stage', stage: 'preparing', detail: options.scenarioName });
   const session = new MeasurementSession({
     target: options.target,
@@ -57,8 +56,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     definition: context.definition,
     signal: context.signal,
     emit,
-    handshake,
-    watchedServer: watchedServerOf(options.traffic),
+    ...sessionTrafficOf(options.traffic, options.url),
     sourceAddresses: options.sourceAddresses,
     sourceAddressOffset: options.sourceAddressOffset,
     pinning: options.pinning,
@@ -143,10 +141,7 @@ function validateScenario(options: ResolvedRunOptions): void {
   if (options.url === undefined && options.target === undefined) {
     throw new UsageError('NO_TARGET', 'Nothing to load: give --target SPEC (e.g. gobwas) or --url ws://HOST:PORT/PATH');
   }
-  checkTraffic(options.traffic ?? {}, options);
-  if (options.url === undefined && (options.traffic?.serverPid !== undefined || options.traffic?.serverMetricsUrl !== undefined)) {
-    throw new UsageError('SERVER_PID_WITH_TARGET', '--server-pid and --server-metrics name the server behind --url; a --target is sampled already');
-  }
+  checkSessionTraffic(options.traffic, options);
 }
 
 export function noisyMachineWarning(load: MachineLoad): string {

@@ -53,6 +53,10 @@ export interface FakeWorld {
   running: () => number;
   /** Drivers created and not closed. */
   openDrivers: () => number;
+  /** What each driver was created with (handshake, workers, pinning), in order. */
+  drivers: DriverOptions[];
+  /** What each phase was run with (rate, pacer, traffic), in order. */
+  phases: PhaseOptions[];
 }
 
 /** `serverFor` says how the target started with these knobs behaves (arms, variants). */
@@ -60,6 +64,8 @@ export function fakeWorld(serverFor: (definition: TargetDefinition, knobs: Recor
   const started: FakeWorld['started'] = [];
   const byUrl = new Map<string, FakeTargetState>();
   let openDrivers = 0;
+  const drivers: DriverOptions[] = [];
+  const phases: PhaseOptions[] = [];
 
   const startTarget = async ({ definition, knobs }: StartTargetOptions): Promise<RunningTarget> => {
     const pid = 10_000 + started.length;
@@ -94,9 +100,10 @@ export function fakeWorld(serverFor: (definition: TargetDefinition, knobs: Recor
 
   const createDriver = (options: DriverOptions): SessionDriver => {
     openDrivers++;
+    drivers.push(options);
     const state = byUrl.get(options.url);
     if (state === undefined) throw new Error(`fake driver: no fake target at ${options.url}`);
-    return new FakeDriver(state, () => openDrivers--);
+    return new FakeDriver(state, () => openDrivers--, phases);
   };
 
   const createSampler = (options: ServerSamplerOptions): ServerSampler => fakeSampler(options.timeZeroMs ?? performance.now(), () => [...byUrl.values()].find((s) => !s.target.hasExited));
@@ -115,6 +122,8 @@ export function fakeWorld(serverFor: (definition: TargetDefinition, knobs: Recor
     started,
     running: () => started.filter((entry) => !entry.target.hasExited).length,
     openDrivers: () => openDrivers,
+    drivers,
+    phases,
   };
 }
 
@@ -128,6 +137,7 @@ class FakeDriver implements SessionDriver {
   constructor(
     private readonly state: FakeTargetState,
     private readonly onClose: () => void,
+    private readonly phases: PhaseOptions[],
   ) {}
 
   on<K extends keyof DriverEvents & string>(event: K, listener: (...args: DriverEvents[K]) => void): this {
@@ -147,6 +157,7 @@ class FakeDriver implements SessionDriver {
   }
 
   async runPhase(phase: PhaseOptions): Promise<PhaseSummary> {
+    this.phases.push(phase);
     const { server } = this.state;
     const phaseId = ++this.phaseId;
     this.interrupted = false;

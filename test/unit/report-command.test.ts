@@ -51,7 +51,7 @@ describe('wsbench report', () => {
     writeFileSync(path.join(dir, 'other.json'), '{"name": "something else"}');
     const other = await configError(path.join(dir, 'other.json'));
     expect(other.message).toContain('other.json is not a wsbench result file');
-    expect(other.problems).toEqual(['schemaVersion: expected a number, got nothing', 'kind: expected one of "run", "ramp", "compare", got nothing']);
+    expect(other.problems).toEqual(['schemaVersion: expected a number, got nothing', 'kind: expected one of "run", "ramp", "limit", "compare", got nothing']);
   });
 
   it('lists the fields a result of its kind lacks', () => {

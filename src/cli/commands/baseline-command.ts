@@ -11,17 +11,34 @@ import { pinningOf } from '../../compare/bench-scenario.js';
 import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import { matchesPattern } from '../../scenario/match-pattern.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
-import { parsePositiveInteger } from '../../units.js';
 import { resolveTargetDefinition } from '../../targets/resolve-target.js';
 import { parseTargetSpec } from '../../targets/target-spec.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../tool-info.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
+import { hidden, integerFlag, stringFlag, switchFlag, withDefault } from '../flags/flag.js';
+import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
+import { HELP_FLAG } from '../flags/shared-flags.js';
+import { PIN_FLAG } from '../flags/gate-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
 
 /** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
 export const DEFAULT_BASELINE_TRIALS = 8;
+
+const BASELINE_FLAGS = {
+  profile: withDefault(stringFlag('profile', 'NAME', 'quick or full'), 'quick'),
+  scenario: stringFlag('scenario', 'GLOB', 'only scenarios whose name or tag matches'),
+  target: stringFlag('target', 'SPEC', "only scenarios of this target (show), or record this target instead of the scenario's"),
+  trials: withDefault(integerFlag('trials', 'N', 'trials per scenario (record)'), DEFAULT_BASELINE_TRIALS),
+  tag: stringFlag('tag', 'TAG', 'the release tag to note in the files (default: the tag at HEAD, if any)'),
+  'no-realtime': switchFlag('noRealtime', 'record at normal priority (default: as compare runs trials, driver real-time when allowed)'),
+  'allow-dirty': switchFlag('allowDirty', 'record from a working tree with uncommitted changes (the commit would not describe it)'),
+  dir: withDefault(stringFlag('dir', 'DIR', 'where baselines live'), DEFAULT_BASELINES_DIR),
+  config: stringFlag('configFile', 'FILE', 'wsbench.config.ts or wsbench.yaml'),
+  'no-pin': { ...PIN_FLAG['no-pin'], help: 'record with the target and the driver unpinned (bench pins them apart by default,\nand a baseline should be measured the way it will be compared)' },
+  quiet: hidden(switchFlag('quiet', 'no live progress')),
+  ...HELP_FLAG,
+};
 
 export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
 
@@ -29,56 +46,29 @@ export const BASELINE_USAGE = `Usage: wsbench baseline record|show [options]
            per target × scenario × commit: baselines/<target>/<scenario>/<commit>.json. Run on release tags.
   show     list the recorded baselines, their commit, tag, machine fingerprint and medians.
 
-  --profile NAME       quick or full (default quick)
-  --scenario GLOB      only scenarios whose name or tag matches
-  --target SPEC        only scenarios of this target (show), or record this target instead of the scenario's
-  --trials N           trials per scenario (record; default ${DEFAULT_BASELINE_TRIALS})
-  --tag TAG            the release tag to note in the files (default: the tag at HEAD, if any)
-  --no-realtime        record at normal priority (default: as compare runs trials, driver real-time when allowed)
-  --allow-dirty        record from a working tree with uncommitted changes (the commit would not describe it)
-  --dir DIR            where baselines live (default ${DEFAULT_BASELINES_DIR})
-  --config FILE        wsbench.config.ts or wsbench.yaml
-  --no-pin             record with the target and the driver unpinned (bench pins them apart by default,
-                       and a baseline should be measured the way it will be compared)
+${formatFlagHelp(BASELINE_FLAGS)}
 `;
 
-const BASELINE_FLAGS = {
-  profile: { type: 'string' },
-  scenario: { type: 'string' },
-  target: { type: 'string' },
-  trials: { type: 'string' },
-  tag: { type: 'string' },
-  'allow-dirty': { type: 'boolean' },
-  'no-realtime': { type: 'boolean' },
-  dir: { type: 'string' },
-  config: { type: 'string' },
-  'no-pin': { type: 'boolean' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export async function baselineCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values, positionals } = parseFlags('baseline', args, BASELINE_FLAGS, { positionals: 1 });
+  const { options: values, positionals } = readFlags('baseline', args, BASELINE_FLAGS, { positionals: 1 });
   if (values.help === true) {
     output.stdout(BASELINE_USAGE);
     return 0;
   }
-  const dir = values.dir ?? DEFAULT_BASELINES_DIR;
+  const { dir, trials, profile } = values;
   const action = positionals[0];
   if (action === 'show') return showBaselines(dir, values.target, values.scenario, output);
   if (action !== 'record') throw new UsageError('UNKNOWN_BASELINE_ACTION', `Expected \`wsbench baseline record\` or \`wsbench baseline show\`; got ${action === undefined ? 'nothing' : JSON.stringify(action)}. See wsbench baseline --help`);
 
   const git = await readGitInfo();
   if (git.commit === null) throw new UsageError('NOT_A_GIT_REPOSITORY', 'wsbench baseline record names files by commit: run it inside a git repository');
-  if (git.dirty === true && values['allow-dirty'] !== true) {
+  if (git.dirty === true && values.allowDirty !== true) {
     throw new UsageError('DIRTY_TREE', `The working tree has uncommitted changes, so commit ${git.commit.slice(0, 12)} would not describe what was measured; commit them, or pass --allow-dirty`);
   }
-  const trials = values.trials === undefined ? DEFAULT_BASELINE_TRIALS : parsePositiveInteger(values.trials, '--trials');
-  const profile = values.profile ?? 'quick';
-  const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
+  const { loaded, scenarios } = await selectScenarios({ configFile: values.configFile, profile, glob: values.scenario });
   const env = describeEnvironment(TOOL_VERSION);
   const tag = values.tag ?? (git.ref !== null && /^v\d/.test(git.ref) ? git.ref : null);
-  const pinning = decideCpuPinning(values['no-pin'] !== true);
+  const pinning = decideCpuPinning(values.noPin !== true);
   output.stderr(`baseline: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
   const interrupt = abortOnInterrupt();
   try {
@@ -92,7 +82,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       const options = { ...resolveRunOptions({ ...planned.options, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
       const recorded: Baseline['trials'] = [];
       // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
-      const scheduling = await enterTrialScheduling(values['no-realtime'] !== true, [definition]);
+      const scheduling = await enterTrialScheduling(values.noRealtime !== true, [definition]);
       try {
         // A trial whose generator saturated is kept (the gate leaves it out) and one more is run, up to twice the count.
         for (let index = 0, usable = 0; usable < trials && index < 2 * trials; index++) {

@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { ConfigError, GateFailure, InfrastructureError, InterruptedError } from '../../errors.js';
+import { parseGateFlags } from '../../compare/gate-flag.js';
+import { GATE_FLAGS, PIN_FLAG } from '../flags/gate-flags.js';
 import { benchScenario } from '../../compare/bench-scenario.js';
 import { decideCpuPinning } from '../../plan/cpu-pinning.js';
 import type { BaselineMode, BenchOutcome } from '../../compare/bench-scenario.js';
 import { DEFAULT_BASELINES_DIR } from '../../compare/baseline-store.js';
-import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
 import type { TrialEvent } from '../../compare/run-comparison.js';
 import { renderBenchSummaryMarkdown } from '../../report/bench-summary.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
@@ -13,12 +14,30 @@ import { checkOutputPaths, outputRequests } from '../../output-path.js';
 import { writeFileAtomic } from '../../write-file-atomic.js';
 import { outputFailure, writeOutputs } from '../../report/write-outputs.js';
 import type { OutputsWritten } from '../../report/write-outputs.js';
-import { parsePositiveInteger } from '../../units.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
+import { hidden, integerFlag, stringFlag, switchFlag, withDefault } from '../flags/flag.js';
+import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
+import { CONFIG_FLAG, HELP_FLAG } from '../flags/shared-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
 import { writeReports } from '../../report/write-reports.js';
+
+const BENCH_FLAGS = {
+  profile: withDefault(stringFlag('profile', 'NAME', 'quick (what a PR runs) or full'), 'quick'),
+  scenario: stringFlag('scenario', 'GLOB', 'only scenarios whose name or tag matches (* and ?)'),
+  baseline: hidden(stringFlag('baseline', 'REF', 'A/B in this job against the target built at git REF')),
+  'fallback-ref': stringFlag('fallbackRef', 'REF', 'A/B against REF for scenarios with no recorded baseline (e.g. HEAD or HEAD~1)'),
+  pairs: integerFlag('pairs', 'N', "A/B pairs per scenario (default: the profile's, else 5)"),
+  ...GATE_FLAGS,
+  'baselines-dir': withDefault(stringFlag('baselinesDir', 'DIR', 'where recorded baselines live'), DEFAULT_BASELINES_DIR),
+  ...CONFIG_FLAG,
+  out: withDefault(stringFlag('out', 'DIR', 'per-scenario JSON and HTML'), path.join('results', 'bench')),
+  md: stringFlag('md', 'FILE', "the summary table and each scenario's verdict, for PR comments"),
+  html: stringFlag('html', 'FILE', "an index page linking each scenario's HTML report"),
+  ...PIN_FLAG,
+  quiet: switchFlag('quiet', 'no per-trial progress'),
+  ...HELP_FLAG,
+};
 
 export const BENCH_USAGE = `Usage: wsbench bench [--profile quick|full] [--scenario GLOB] [options]
 
@@ -29,62 +48,26 @@ Runs the scenario matrix (the seed's plan, or your config's) and judges each sce
 Exit 1 when any scenario FAILs; exit 2 when no scenario could be judged (every baseline missing, corrupt,
 of another schema, load or machine: each is named as a warning). Results are written as each scenario ends.
 
-  --profile NAME       quick (what a PR runs) or full (default quick)
-  --scenario GLOB      only scenarios whose name or tag matches (* and ?)
-  --fallback-ref REF   A/B against REF for scenarios with no recorded baseline (e.g. HEAD or HEAD~1)
-  --pairs N            A/B pairs per scenario (default: the profile's, else 5)
-${GATE_FLAG_USAGE}
-  --no-realtime        run the trials at normal priority (default: real-time SCHED_RR 1 when allowed)
-  --baselines-dir DIR  where recorded baselines live (default baselines)
-  --config FILE        wsbench.config.ts or wsbench.yaml
-  --out DIR            per-scenario JSON and HTML (default results/bench)
-  --md FILE            the summary table and each scenario's verdict, for PR comments
-  --html FILE          an index page linking each scenario's HTML report
-  --no-pin             do not pin the target and the driver to separate CPUs (on ≥ 2 CPUs they are, with
-                       taskset: the target on the first half, the driver's workers on the rest)
-  --quiet              no per-trial progress
+${formatFlagHelp(BENCH_FLAGS)}
 `;
 
-const BENCH_FLAGS = {
-  profile: { type: 'string' },
-  scenario: { type: 'string' },
-  pairs: { type: 'string' },
-  gate: { type: 'string', multiple: true },
-  'no-realtime': { type: 'boolean' },
-  baseline: { type: 'string' },
-  'fallback-ref': { type: 'string' },
-  'baselines-dir': { type: 'string' },
-  config: { type: 'string' },
-  out: { type: 'string' },
-  md: { type: 'string' },
-  html: { type: 'string' },
-  'no-pin': { type: 'boolean' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export async function benchCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values } = parseFlags('bench', args, BENCH_FLAGS);
-  if (values.help === true) {
+  const { options } = readFlags('bench', args, BENCH_FLAGS);
+  if (options.help === true) {
     output.stdout(BENCH_USAGE);
     return 0;
   }
-  const profile = values.profile ?? 'quick';
-  const pairs = values.pairs === undefined ? undefined : parsePositiveInteger(values.pairs, '--pairs');
-  const outDir = values.out ?? path.join('results', 'bench');
-  const gates = parseGateFlags(values.gate);
-  const mode: BaselineMode =
-    values.baseline !== undefined
-      ? { kind: 'ref', ref: values.baseline }
-      : { kind: 'stored', dir: values['baselines-dir'] ?? DEFAULT_BASELINES_DIR, ...(values['fallback-ref'] === undefined ? {} : { fallbackRef: values['fallback-ref'] }) };
+  const { profile, pairs, out: outDir } = options;
+  const gates = parseGateFlags(options.gateEntries);
+  const mode: BaselineMode = options.baseline !== undefined ? { kind: 'ref', ref: options.baseline } : { kind: 'stored', dir: options.baselinesDir, fallbackRef: options.fallbackRef };
   const against =
     mode.kind === 'ref' ? `A/B against ${mode.ref}` : `against recorded baselines in ${mode.dir}/${mode.kind === 'stored' && mode.fallbackRef !== undefined ? `, else A/B against ${mode.fallbackRef}` : ''}`;
-  checkOutputPaths(outputRequests([['--out', outDir, 'dir'], ['--md', values.md], ['--html', values.html]]));
-  const { loaded, scenarios } = await selectScenarios({ ...(values.config === undefined ? {} : { configFile: values.config }), profile, ...(values.scenario === undefined ? {} : { glob: values.scenario }) });
-  const quiet = values.quiet === true;
+  checkOutputPaths(outputRequests([['--out', outDir, 'dir'], ['--md', options.md], ['--html', options.html]]));
+  const { loaded, scenarios } = await selectScenarios({ configFile: options.configFile, profile, glob: options.scenario });
+  const quiet = options.quiet === true;
   if (!quiet) output.stderr(`bench: profile ${profile}, ${scenarios.length} scenario(s), ${against}\n`);
-  const pinning = decideCpuPinning(values['no-pin'] !== true);
-  if (!quiet || (!pinning.pinned && values['no-pin'] !== true)) output.stderr(`bench: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
+  const pinning = decideCpuPinning(options.noPin !== true);
+  if (!quiet || (!pinning.pinned && options.noPin !== true)) output.stderr(`bench: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
 
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: writing what was measured\n'));
   const outcomes: BenchOutcome[] = [];
@@ -95,10 +78,10 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
       const outcome = await benchScenario(planned, {
         targets: loaded.targets,
         mode,
-        ...(pairs === undefined ? {} : { pairs }),
+        pairs,
         gates,
-        realtime: values['no-realtime'] !== true,
-        ...(pinning.pinned ? { pinning: pinning.pinning } : {}),
+        realtime: options.noRealtime !== true,
+        pinning: pinning.pinned ? pinning.pinning : undefined,
         signal: interrupt.signal,
         ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, output) }),
       });
@@ -124,7 +107,7 @@ export async function benchCommand(args: string[], output: CommandOutput): Promi
   }
   const summary = renderBenchSummaryMarkdown(outcomes, { profile, against });
   const summaryJson = path.join(outDir, 'summary.json');
-  const { html, md } = values;
+  const { html, md } = options;
   writeFailures.push(
     ...writeOutputs([
       { label: summaryJson, write: () => (writeJsonFile(summaryJson, outcomes.map(({ comparison: _comparison, run: _run, failure, ...rest }) => ({ ...rest, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) }))), [summaryJson]) },

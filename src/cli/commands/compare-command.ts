@@ -3,24 +3,44 @@ import type { WsbenchError } from '../../errors.js';
 import { DEFAULT_PAIRS, DEFAULT_SECOND_STAGE_BUDGET_MS, runComparison } from '../../compare/run-comparison.js';
 import type { ComparisonArm, TrialEvent } from '../../compare/run-comparison.js';
 import { renderComparisonMarkdown } from '../../compare/markdown-table.js';
-import { GATE_FLAG_USAGE, parseGateFlags } from '../../compare/gate-flag.js';
 import { decideCpuPinning } from '../../plan/cpu-pinning.js';
-import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { formatBytes, formatMs, formatRate } from '../../format-numbers.js';
 import { formatMicros } from '../../metrics/server-cost-text.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import { resolveRunOptions } from '../../scenario/run-options.js';
-import { parseDurationMs, parsePositiveInteger } from '../../units.js';
+import { selectScenarios } from '../../scenario/select-scenarios.js';
 import { resolveTargetAtRevision } from '../../targets/resolve-target.js';
 import type { TargetDefinition } from '../../targets/target-definition.js';
 import { parseTargetSpec } from '../../targets/target-spec.js';
+import { parsePositiveInteger } from '../../units.js';
+import { durationFlag, stringFlag, switchFlag, under, valueFlag, withDefault } from '../flags/flag.js';
+import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
+import { GATE_FLAGS, PIN_FLAG } from '../flags/gate-flags.js';
+import { CONFIG_FLAG, HELP_FLAG, LOAD_FLAGS, loadOverrides } from '../flags/shared-flags.js';
+import { parseGateFlags } from '../../compare/gate-flag.js';
 import { abortOnInterrupt } from '../interrupt.js';
-import { LOAD_FLAGS, LOAD_FLAGS_USAGE, parseLoadFlags } from '../load-flags.js';
 import type { CommandOutput } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
-import { selectScenarios } from '../../scenario/select-scenarios.js';
 
 /** The seed's middle mix: what `compare` measures when no scenario is named. */
 export const DEFAULT_COMPARE_SCENARIO = 'mid-conn-mid-msg';
+
+const COMPARE_FLAGS = {
+  a: stringFlag('a', 'SPEC', 'arm A (the base): NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas@main or gobwas:model=goroutine'),
+  b: stringFlag('b', 'SPEC', 'arm B (the head), e.g. gobwas or gobwas:model=epoll'),
+  scenario: withDefault(stringFlag('scenario', 'NAME', 'a scenario of the config'), DEFAULT_COMPARE_SCENARIO),
+  profile: withDefault(stringFlag('profile', 'NAME', 'the profile whose scaling applies'), 'quick'),
+  pairs: withDefault(valueFlag('pairs', 'N', 'A/B pairs in stage 1', parsePairs), DEFAULT_PAIRS),
+  budget: withDefault(durationFlag('secondStageBudgetMs', 'D', 'most wall time stage 2 may add'), DEFAULT_SECOND_STAGE_BUDGET_MS),
+  ...GATE_FLAGS,
+  ...CONFIG_FLAG,
+  ...LOAD_FLAGS,
+  json: under('                       (load flags override the scenario\'s)', stringFlag('json', 'FILE', 'write the comparison (every trial\'s result included)')),
+  md: stringFlag('md', 'FILE', 'write the Markdown report (PR comment)'),
+  html: stringFlag('html', 'FILE', 'write the HTML report'),
+  ...PIN_FLAG,
+  quiet: switchFlag('quiet', 'no per-trial progress'),
+  ...HELP_FLAG,
+};
 
 export const COMPARE_USAGE = `Usage: wsbench compare --a SPEC --b SPEC [--scenario NAME] [options]
 
@@ -30,72 +50,35 @@ allocations and bytes per message, memory per connection and GC cycles per 10k m
 (p < 0.005) and beyond the gate, PASS when the 95% interval is within the gate, else INCONCLUSIVE
 (which runs a pre-declared second stage of pairs within --budget). Exit 1 on FAIL.
 
-  --a SPEC, --b SPEC   the arms: NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas@main vs gobwas, or
-                       gobwas:model=goroutine vs gobwas:model=epoll
-  --scenario NAME      a scenario of the config (default ${DEFAULT_COMPARE_SCENARIO})
-  --profile NAME       the profile whose scaling applies (default quick)
-  --pairs N            A/B pairs in stage 1 (default ${DEFAULT_PAIRS})
-  --budget D           most wall time stage 2 may add (default ${DEFAULT_SECOND_STAGE_BUDGET_MS / 60_000}m)
-${GATE_FLAG_USAGE}
-  --no-realtime        run the trials at normal priority (default: real-time SCHED_RR 1 when allowed, so other
-                       work on the machine cannot delay an echo; see the report's scheduling line)
-  --config FILE        wsbench.config.ts or wsbench.yaml (default: found in the current folder, else the seed)
-${LOAD_FLAGS_USAGE}
-                       (load flags override the scenario's)
-  --json FILE          write the comparison (every trial's result included)
-  --md FILE            write the Markdown report (PR comment)
-  --html FILE          write the HTML report
-  --no-pin             do not pin the target and the driver to separate CPUs (on ≥ 2 CPUs they are, with
-                       taskset: the target on the first half, the driver's workers on the rest)
-  --quiet              no per-trial progress
+${formatFlagHelp(COMPARE_FLAGS)}
 `;
 
-const COMPARE_FLAGS = {
-  a: { type: 'string' },
-  b: { type: 'string' },
-  scenario: { type: 'string' },
-  profile: { type: 'string' },
-  pairs: { type: 'string' },
-  budget: { type: 'string' },
-  gate: { type: 'string', multiple: true },
-  'no-realtime': { type: 'boolean' },
-  config: { type: 'string' },
-  ...LOAD_FLAGS,
-  json: { type: 'string' },
-  md: { type: 'string' },
-  html: { type: 'string' },
-  'no-pin': { type: 'boolean' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+function parsePairs(raw: string, option: string): number {
+  const pairs = parsePositiveInteger(raw, option);
+  if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected ${option} to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}. Give e.g. --pairs 5`);
+  return pairs;
+}
 
 export async function compareCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values } = parseFlags('compare', args, COMPARE_FLAGS);
-  if (values.help === true) {
+  const { options } = readFlags('compare', args, COMPARE_FLAGS);
+  if (options.help === true) {
     output.stdout(COMPARE_USAGE);
     return 0;
   }
-  if (values.a === undefined || values.b === undefined) {
+  if (options.a === undefined || options.b === undefined) {
     throw new UsageError('MISSING_ARMS', 'wsbench compare needs both --a SPEC and --b SPEC, e.g. --a gobwas:model=goroutine --b gobwas:model=epoll. See wsbench compare --help');
   }
-  const pairs = values.pairs === undefined ? DEFAULT_PAIRS : parsePositiveInteger(values.pairs, '--pairs');
-  if (pairs < 2) throw new UsageError('TOO_FEW_PAIRS', `Expected --pairs to be at least 2 (a verdict needs an estimate of the noise); got ${pairs}. Give e.g. --pairs 5`);
-  const budgetMs = values.budget === undefined ? DEFAULT_SECOND_STAGE_BUDGET_MS : parseDurationMs(values.budget, '--budget');
-  const overrides = parseLoadFlags(values);
-  const gates = parseGateFlags(values.gate);
-  const outputs = { json: values.json, html: values.html, md: values.md };
-  checkResultOutputs(outputs);
-  const specA = parseTargetSpec(values.a, '--a');
-  const specB = parseTargetSpec(values.b, '--b');
+  const { pairs, secondStageBudgetMs, scenario: scenarioName } = options;
+  const overrides = loadOverrides(options);
+  const gates = parseGateFlags(options.gateEntries);
+  checkResultOutputs(options);
+  const specA = parseTargetSpec(options.a, '--a');
+  const specB = parseTargetSpec(options.b, '--b');
 
-  const { loaded, scenarios } = await selectScenarios({
-    ...(values.config === undefined ? {} : { configFile: values.config }),
-    profile: values.profile ?? 'quick',
-    glob: values.scenario ?? DEFAULT_COMPARE_SCENARIO,
-  });
-  const planned = scenarios.find((scenario) => scenario.name === (values.scenario ?? DEFAULT_COMPARE_SCENARIO)) ?? scenarios[0]!;
-  if (scenarios.length > 1 && values.scenario !== undefined && planned.name !== values.scenario) {
-    throw new UsageError('AMBIGUOUS_SCENARIO', `--scenario ${values.scenario} matches ${scenarios.length} scenarios (${scenarios.map((s) => s.name).join(', ')}); compare runs one: name it exactly`);
+  const { loaded, scenarios } = await selectScenarios({ configFile: options.configFile, profile: options.profile, glob: scenarioName });
+  const planned = scenarios.find((scenario) => scenario.name === scenarioName) ?? scenarios[0]!;
+  if (scenarios.length > 1 && planned.name !== scenarioName) {
+    throw new UsageError('AMBIGUOUS_SCENARIO', `--scenario ${scenarioName} matches ${scenarios.length} scenarios (${scenarios.map((s) => s.name).join(', ')}); compare runs one: name it exactly`);
   }
   if (planned.skipReason !== undefined && overrides.connections === undefined) {
     throw new UsageError('SCENARIO_TOO_BIG', `Scenario ${planned.name} cannot run on this machine: ${planned.skipReason}`);
@@ -105,12 +88,12 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     return { spec, definition: definition as TargetDefinition, ...(commit === undefined ? {} : { commit }) };
   };
   const [a, b] = [await arm(specA), await arm(specB)];
-  const pinning = decideCpuPinning(values['no-pin'] !== true);
+  const pinning = decideCpuPinning(options.noPin !== true);
   const scenario = { ...resolveRunOptions({ ...planned.options, ...overrides, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
 
-  const quiet = values.quiet === true;
+  const quiet = options.quiet === true;
   // Unpinned by default only when it cannot be had: say why, so a noisier comparison is not a mystery.
-  if (!quiet || (!pinning.pinned && values['no-pin'] !== true)) output.stderr(`${pinning.pinned ? pinning.description : pinning.reason}\n`);
+  if (!quiet || (!pinning.pinned && options.noPin !== true)) output.stderr(`${pinning.pinned ? pinning.description : pinning.reason}\n`);
   if (!quiet) {
     output.stderr(
       `comparing A ${specA.text}${a.commit === undefined ? '' : ` (${a.commit.slice(0, 12)})`} vs B ${specB.text}${b.commit === undefined ? '' : ` (${b.commit.slice(0, 12)})`} on ${planned.name}: ` +
@@ -128,8 +111,8 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
       b,
       pairs,
       compare: { tolerancePercent: { ...planned.gates, ...gates } },
-      secondStageBudgetMs: budgetMs,
-      realtime: values['no-realtime'] !== true,
+      realtime: options.noRealtime !== true,
+      secondStageBudgetMs,
       signal: interrupt.signal,
       ...(quiet ? {} : { onTrial: (event: TrialEvent) => reportTrial(event, specA.text, specB.text, output) }),
     });
@@ -137,7 +120,7 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     interrupt.dispose();
   }
   const { report } = outcome;
-  const { written, failure: unwritten } = writeResultOutputs(report, outputs);
+  const { written, failure: unwritten } = writeResultOutputs(report, options);
   output.stdout(`${renderComparisonMarkdown(report.comparison, report.pinning)}\n`);
   if (report.scheduling !== undefined) output.stdout(`scheduling: ${report.scheduling.note}\n`);
   for (const file of written) output.stdout(`written ${file}\n`);

@@ -8,8 +8,17 @@ import { mergeShardResults } from '../../shard/merge-results.js';
 import type { ShardInput } from '../../shard/merge-results.js';
 import { shardName } from '../../shard/shard-spec.js';
 import type { CommandOutput } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
+import { stringFlag } from '../flags/flag.js';
+import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
+import { HELP_FLAG } from '../flags/shared-flags.js';
 import { writeReports } from '../../report/write-reports.js';
+
+const MERGE_FLAGS = {
+  json: stringFlag('json', 'FILE', 'write the merged result (required)'),
+  html: stringFlag('html', 'FILE', 'write the HTML report of the merged result'),
+  md: stringFlag('md', 'FILE', 'write the Markdown report of the merged result'),
+  ...HELP_FLAG,
+};
 
 export const MERGE_USAGE = `Usage: wsbench merge SHARD.json... --json OUT.json [--html F] [--md F]
 
@@ -19,37 +28,29 @@ counters summed, timelines aligned by wall-clock second. A shard that saturated 
 the result saturated; a shard missing, unreadable or failed makes it partial and is named.
 The merged file is a run result: wsbench report renders it, and the gate reads it like any other.
 
-  --json FILE    write the merged result (required)
-  --html FILE    write the HTML report of the merged result
-  --md FILE      write the Markdown report of the merged result
+${formatFlagHelp(MERGE_FLAGS)}
 
 Exit codes: 0 merged, every shard present and measured · 2 bad files or shards of different scenarios ·
             3 partial (a shard missing or failed) or a shard's generator saturated — files still written
 `;
 
-const MERGE_FLAGS = {
-  json: { type: 'string' },
-  html: { type: 'string' },
-  md: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** Shard files, e.g. one per Kubernetes pod, are many; no scenario needs more. */
 const MAX_SHARD_FILES = 10_000;
 
 export async function mergeCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values, positionals } = parseFlags('merge', args, MERGE_FLAGS, { positionals: MAX_SHARD_FILES });
-  if (values.help === true) {
+  const { options, positionals } = readFlags('merge', args, MERGE_FLAGS, { positionals: MAX_SHARD_FILES });
+  if (options.help === true) {
     output.stdout(MERGE_USAGE);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'wsbench merge needs the shard result files, e.g. wsbench merge shard-*.json --json merged.json. See wsbench merge --help');
-  if (values.json === undefined) throw new UsageError('MISSING_OUTPUT', 'wsbench merge needs --json OUT.json: where to write the merged result');
+  if (options.json === undefined) throw new UsageError('MISSING_OUTPUT', 'wsbench merge needs --json OUT.json: where to write the merged result');
   const merged = mergeShardResults(positionals.map(readShard));
-  writeJsonFile(values.json, merged);
-  const reports = writeReports(merged, { ...(values.html === undefined ? {} : { html: values.html }), ...(values.md === undefined ? {} : { md: values.md }) });
+  writeJsonFile(options.json, merged);
+  const reports = writeReports(merged, options);
   output.stdout(`${formatRunSummary(merged)}\n${formatShards(merged)}\n`);
-  for (const file of [values.json, ...reports]) output.stdout(`  written     ${file}\n`);
+  for (const file of [options.json, ...reports]) output.stdout(`  written     ${file}\n`);
   if (merged.partial === true) {
     const left = (merged.shards ?? []).filter((shard) => !shard.merged).map((shard) => shardName(shard.index, merged.shards!.length));
     throw new InfrastructureError('PARTIAL_MERGE', `The merged result is partial: ${left.join(', ')} ${left.length === 1 ? 'is' : 'are'} not in it (see above); its counts cover only the shards that measured`);

@@ -1,20 +1,42 @@
 import { UsageError } from '../../errors.js';
 import type { WsbenchError } from '../../errors.js';
-import { runRamp } from '../../capacity/ramp.js';
-import { resolveRampOptions } from '../../capacity/ramp-options.js';
-import type { RampOptions } from '../../capacity/ramp-options.js';
-import { formatRampTable, formatRampVerdict } from '../../capacity/ramp-table.js';
-import type { RampStep } from '../../capacity/ramp-result.js';
-import { loadCommandConfig } from '../../scenario/config-scenario.js';
-import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
-import { formatBytes, formatCount, formatMs, formatRate } from '../../format-numbers.js';
 import type { CapacityEvent, CapacityListener } from '../../capacity/capacity-events.js';
-import { parseBytes, parseDurationMs, parseFraction, parsePositiveInteger, parsePositiveNumber } from '../../units.js';
-import { resolveTargetFlags } from '../target-flags.js';
+import { runRamp } from '../../capacity/ramp.js';
+import { DEFAULT_RAMP_HOLD_MS, DEFAULT_RAMP_MAX_STEPS, DEFAULT_RAMP_MESSAGE_BYTES, DEFAULT_RAMP_RATE_PER_CONNECTION, resolveRampOptions } from '../../capacity/ramp-options.js';
+import type { RampStep } from '../../capacity/ramp-result.js';
+import { formatRampTable, formatRampVerdict } from '../../capacity/ramp-table.js';
+import { formatBytes, formatCount, formatMs, formatRate } from '../../format-numbers.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
+import { loadCommandConfig } from '../../scenario/config-scenario.js';
+import { durationFlag, integerFlag, stringFlag, under, withDefault } from '../flags/flag.js';
+import { formatFlagHelp, pickFlags, readFlags } from '../flags/flag-table.js';
+import { TRAFFIC_FLAGS } from '../flags/traffic-flags.js';
+import { HELP_FLAG, MESSAGE_FLAGS, QUIET_FLAG, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
+import { OTHER_STOP_CRITERIA, STOP_CRITERIA_FLAGS, stopCriteriaOf } from '../flags/stop-criteria-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
+import { resolveTargetFlags } from '../target-flags.js';
+
+const RAMP_FLAGS = {
+  target: stringFlag('target', 'SPEC', 'NAME[:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)'),
+  url: stringFlag('url', 'URL', 'ramp a server that is already running instead'),
+  from: integerFlag('from', 'N', 'connections at the first step'),
+  step: integerFlag('step', 'N', 'connections added at each step'),
+  to: integerFlag('to', 'N', `last step's connections (default: --from + ${DEFAULT_RAMP_MAX_STEPS - 1} × --step)`),
+  hold: withDefault(durationFlag('holdMs', 'D', 'load held at each step, e.g. 10s; the first second is warm-up'), DEFAULT_RAMP_HOLD_MS),
+  ...MESSAGE_FLAGS,
+  rate: withDefault(MESSAGE_FLAGS.rate, DEFAULT_RAMP_RATE_PER_CONNECTION),
+  size: withDefault(MESSAGE_FLAGS.size, DEFAULT_RAMP_MESSAGE_BYTES),
+  workers: { ...MESSAGE_FLAGS.workers, help: 'driver processes (default: planned for --to)' },
+  ...STOP_CRITERIA_FLAGS,
+  config: under(OTHER_STOP_CRITERIA, TARGETS_CONFIG_FLAG.config),
+  json: stringFlag('json', 'FILE', 'write the RampResult JSON (written even when the ramp fails part way)'),
+  html: stringFlag('html', 'FILE', 'write an HTML report: latency, throughput, server CPU and RSS against connections'),
+  md: stringFlag('md', 'FILE', 'write a Markdown report (verdict first, a mermaid chart)'),
+  ...QUIET_FLAG,
+  ...HELP_FLAG,
+};
 
 export const RAMP_USAGE = `Usage: wsbench ramp [--target SPEC | --url ws://H:P/PATH] --from N --step N [options]
 
@@ -23,97 +45,32 @@ step, until --to or until a stop criterion fires; then names the bottleneck with
 Exit 0 when the ramp completed or stopped on a criterion (finding the limit is the job), 3 when it
 could not be measured (target never started, driver died), 130 when interrupted (result still written).
 
-  --target SPEC        NAME[:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)
-  --url URL            ramp a server that is already running instead
-  --from N             connections at the first step
-  --step N             connections added at each step
-  --to N               last step's connections (default: --from + 19 × --step)
-  --hold D             load held at each step, e.g. 10s (default 10s; the first second is warm-up)
-  --rate R             messages per second per connection (default 1)
-  --size BYTES         message size, e.g. 256, 1KB (default 256)
-  --workers N          driver processes (default: planned for --to)
-  --timeout D          a message not echoed within this counts as timed out (default 5s)
-stop criteria (any one ends the ramp):
-  --slo-p99 D          p99 latency above this (default 50ms)
-  --error-budget F     timed-out/dropped messages or failed connects above this share (default 0.01)
-  --min-achieved F     achieved below this share of offered (default 0.95)
-  --knee-factor X      p99 more than X × the previous step's, above 5 ms and a quarter of the SLO (default 3)
-  --max-gc-pause D     server GC pause above this (default 100ms)
-  also: the server died (or was OOM-killed), connect errors, the load generator saturated
-  --config FILE        wsbench.config.ts or wsbench.yaml whose targets --target may name
-                       (default: one in the working folder)
-  --json FILE          write the RampResult JSON (written even when the ramp fails part way)
-  --html FILE          write an HTML report: latency, throughput, server CPU and RSS against connections
-  --md FILE            write a Markdown report (verdict first, a mermaid chart)
-  --quiet              no live progress
+${formatFlagHelp(RAMP_FLAGS)}
 `;
 
-const RAMP_FLAGS = {
-  target: { type: 'string' },
-  url: { type: 'string' },
-  from: { type: 'string' },
-  step: { type: 'string' },
-  to: { type: 'string' },
-  hold: { type: 'string' },
-  rate: { type: 'string' },
-  size: { type: 'string' },
-  workers: { type: 'string' },
-  timeout: { type: 'string' },
-  'slo-p99': { type: 'string' },
-  'error-budget': { type: 'string' },
-  'min-achieved': { type: 'string' },
-  'knee-factor': { type: 'string' },
-  'max-gc-pause': { type: 'string' },
-  config: { type: 'string' },
-  json: { type: 'string' },
-  html: { type: 'string' },
-  md: { type: 'string' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 export async function rampCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values } = parseFlags('ramp', args, RAMP_FLAGS);
-  if (values.help === true) {
+  const { options } = readFlags('ramp', args, RAMP_FLAGS);
+  if (options.help === true) {
     output.stdout(RAMP_USAGE);
     return 0;
   }
-  if (values.from === undefined || values.step === undefined) {
+  const { from, step } = options;
+  if (from === undefined || step === undefined) {
     throw new UsageError('MISSING_FLAG', 'wsbench ramp needs --from N and --step N, e.g. --from 1000 --step 1000 --to 20000. See wsbench ramp --help');
   }
-  const config = await loadCommandConfig({ configFile: values.config });
-  const { target, definition } = resolveTargetFlags('ramp', values, config.loaded.targets);
-  const options: RampOptions = {
-    ...(target === undefined ? {} : { target }),
-    ...(values.url === undefined ? {} : { url: values.url }),
-    from: parsePositiveInteger(values.from, '--from'),
-    step: parsePositiveInteger(values.step, '--step'),
-    ...(values.to === undefined ? {} : { to: parsePositiveInteger(values.to, '--to') }),
-    ...(values.hold === undefined ? {} : { holdMs: parseDurationMs(values.hold, '--hold') }),
-    ...(values.rate === undefined ? {} : { ratePerConnection: parsePositiveNumber(values.rate, '--rate') }),
-    ...(values.size === undefined ? {} : { messageBytes: parseBytes(values.size, '--size') }),
-    ...(values.workers === undefined ? {} : { workers: parsePositiveInteger(values.workers, '--workers') }),
-    ...(values.timeout === undefined ? {} : { messageTimeoutMs: parseDurationMs(values.timeout, '--timeout') }),
-    criteria: {
-      ...(values['slo-p99'] === undefined ? {} : { sloP99Ms: parseDurationMs(values['slo-p99'], '--slo-p99') }),
-      ...(values['error-budget'] === undefined ? {} : { errorBudget: parseFraction(values['error-budget'], '--error-budget') }),
-      ...(values['min-achieved'] === undefined ? {} : { minAchievedRatio: parseFraction(values['min-achieved'], '--min-achieved') }),
-      ...(values['knee-factor'] === undefined ? {} : { kneeFactor: parsePositiveNumber(values['knee-factor'], '--knee-factor') }),
-      ...(values['max-gc-pause'] === undefined ? {} : { maxGcPauseMs: parseDurationMs(values['max-gc-pause'], '--max-gc-pause') }),
-    },
-  };
-  const resolved = resolveRampOptions(options);
-  const outputs = { json: values.json, html: values.html, md: values.md };
-  checkResultOutputs(outputs);
+  const config = await loadCommandConfig({ configFile: options.configFile });
+  const { target, definition } = resolveTargetFlags('ramp', options, config.loaded.targets);
+  checkResultOutputs(options);
+  const resolved = resolveRampOptions({ ...options, target, from, step, criteria: stopCriteriaOf(options), traffic: pickFlags(TRAFFIC_FLAGS, options) });
 
   let stepLabel: string | undefined;
-  const progress = progressFor(output, values.quiet === true, () => stepLabel);
+  const progress = progressFor(output, options.quiet === true, () => stepLabel);
   const onEvent: CapacityListener = (event: CapacityEvent) => {
     if (event.type === 'ramp-step') {
       stepLabel = `step ${event.index + 1}/${event.total}`;
-      if (values.quiet !== true) output.stderr(`step ${event.index + 1}/${event.total}: ${formatCount(event.connections)} connections\n`);
+      if (options.quiet !== true) output.stderr(`step ${event.index + 1}/${event.total}: ${formatCount(event.connections)} connections\n`);
     }
-    if (event.type === 'ramp-step-done' && values.quiet !== true) {
+    if (event.type === 'ramp-step-done' && options.quiet !== true) {
       progress.finish();
       output.stderr(`${describeStep(event.step, event.total)}\n`);
       return;
@@ -123,10 +80,10 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
   const interrupt = abortOnInterrupt(() => output.stderr('\ninterrupted: stopping the ramp and writing what was measured (Ctrl-C again to quit at once)\n'));
   let failure: WsbenchError | undefined;
   try {
-    const outcome = await runRamp(resolved, { ...(definition === undefined ? {} : { definition }), signal: interrupt.signal, onEvent });
+    const outcome = await runRamp(resolved, { definition, signal: interrupt.signal, onEvent });
     failure = outcome.failure;
     progress.finish();
-    const { written, failure: unwritten } = writeResultOutputs(outcome.result, outputs);
+    const { written, failure: unwritten } = writeResultOutputs(outcome.result, options);
     output.stdout(`${formatRampTable(outcome.result)}\n\n${formatRampVerdict(outcome.result)}\n`);
     for (const file of written) output.stdout(`  written     ${file}\n`);
     if (unwritten !== undefined) {

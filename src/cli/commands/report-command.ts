@@ -6,22 +6,23 @@ import type { ReportInput } from '../../report/report-input.js';
 import { checkOutputPaths, outputRequests } from '../../output-path.js';
 import { writeResultOutputs } from '../../report/result-outputs.js';
 import type { CommandOutput } from '../output.js';
-import { parseFlags } from '../parse-flags.js';
+import { stringFlag } from '../flags/flag.js';
+import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
+import { HELP_FLAG } from '../flags/shared-flags.js';
+
+const REPORT_FLAGS = {
+  html: stringFlag('html', 'FILE', 'one self-contained HTML file: inline CSS and SVG charts, nothing fetched when opened'),
+  md: stringFlag('md', 'FILE', 'Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY'),
+  ...HELP_FLAG,
+};
 
 export const REPORT_USAGE = `Usage: wsbench report RESULT.json [--html OUT.html] [--md OUT.md]
 
-Renders a result written by wsbench run, ramp or compare (--json). With neither flag, prints the
+Renders a result written by wsbench run, ramp, limit or compare (--json). With neither flag, prints the
 Markdown report (verdict, table, mermaid chart, command to reproduce) to stdout.
 
-  --html FILE    one self-contained HTML file: inline CSS and SVG charts, nothing fetched when opened
-  --md FILE      Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY
+${formatFlagHelp(REPORT_FLAGS)}
 `;
-
-const REPORT_FLAGS = {
-  html: { type: 'string' },
-  md: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** Reads and checks a result file; every way it can be unusable is a ConfigError that names the file. */
 export function readReportFile(file: string): ReportInput {
@@ -30,26 +31,26 @@ export function readReportFile(file: string): ReportInput {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
-    throw new ConfigError('RESULT_FILE_UNREADABLE', `Cannot read the result file ${file}: ${reason}. Give a JSON file written by wsbench run, ramp or compare with --json`, [], { cause: error });
+    throw new ConfigError('RESULT_FILE_UNREADABLE', `Cannot read the result file ${file}: ${reason}. Give a JSON file written by wsbench run, ramp, limit or compare with --json`, [], { cause: error });
   }
   return parseReportJson(text, file);
 }
 
 export async function reportCommand(args: string[], output: CommandOutput): Promise<number> {
-  const { values, positionals } = parseFlags('report', args, REPORT_FLAGS, { positionals: 1 });
-  if (values.help === true) {
+  const { options, positionals } = readFlags('report', args, REPORT_FLAGS, { positionals: 1 });
+  if (options.help === true) {
     output.stdout(REPORT_USAGE);
     return 0;
   }
   const [file] = positionals;
   if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'wsbench report needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help');
-  checkOutputPaths(outputRequests([['--html', values.html], ['--md', values.md]]));
+  checkOutputPaths(outputRequests([['--html', options.html], ['--md', options.md]]));
   const report = readReportFile(file);
-  if (values.html === undefined && values.md === undefined) {
+  if (options.html === undefined && options.md === undefined) {
     output.stdout(renderMarkdownReport(report));
     return 0;
   }
-  const { written, failure } = writeResultOutputs(report, { html: values.html, md: values.md });
+  const { written, failure } = writeResultOutputs(report, { html: options.html, md: options.md });
   for (const file of written) output.stdout(`wrote ${file}\n`);
   if (failure !== undefined) throw failure;
   return 0;

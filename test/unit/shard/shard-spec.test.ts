@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planLoad } from '../../../src/plan/preflight.js';
 import type { MachineLimits } from '../../../src/plan/preflight.js';
-import { parseSourceAddresses } from '../../../src/cli/shard-flags.js';
+import { parseSourceAddresses } from '../../../src/cli/flags/shard-flags.js';
 import { parseShardFlags, shardConnections } from '../../../src/shard/shard-spec.js';
 
 const LIMITS: MachineLimits = { nofileSoft: 20_000, nofileHard: 20_000, portRangeLow: 32_768, portRangeHigh: 60_999, somaxconn: 4096, cores: 2, totalMemoryBytes: 8 * 1024 ** 3, freeMemoryBytes: 6 * 1024 ** 3 };

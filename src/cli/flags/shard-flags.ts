@@ -1,36 +1,26 @@
 import net from 'node:net';
-import { UsageError } from '../errors.js';
-import type { StartBarrier } from '../run/start-barrier.js';
-import type { ResolvedRunOptions } from '../scenario/run-options.js';
-import { parseDurationMs } from '../units.js';
-import { planLoad, readMachineLimits } from '../plan/preflight.js';
-import { DEFAULT_BARRIER_TIMEOUT_MS, rendezvousBarrier } from '../shard/rendezvous-barrier.js';
-import { parseShardFlags, shardConnections } from '../shard/shard-spec.js';
-import type { ShardSpec } from '../shard/shard-spec.js';
-import { startAtBarrier } from '../shard/start-at-barrier.js';
+import { UsageError } from '../../errors.js';
+import type { StartBarrier } from '../../run/start-barrier.js';
+import type { ResolvedRunOptions } from '../../scenario/run-options.js';
+import { durationFlag, stringFlag, valueFlag, withDefault } from './flag.js';
+import type { FlagOptions } from './flag-table.js';
+import { planLoad, readMachineLimits } from '../../plan/preflight.js';
+import { DEFAULT_BARRIER_TIMEOUT_MS, rendezvousBarrier } from '../../shard/rendezvous-barrier.js';
+import { parseShardFlags, shardConnections } from '../../shard/shard-spec.js';
+import type { ShardSpec } from '../../shard/shard-spec.js';
+import { startAtBarrier } from '../../shard/start-at-barrier.js';
 
 /** The flags that make a run one shard of a scenario (`run` only). */
 export const SHARD_FLAGS = {
-  shard: { type: 'string' },
-  shards: { type: 'string' },
-  'start-at': { type: 'string' },
-  rendezvous: { type: 'string' },
-  'barrier-timeout': { type: 'string' },
-  'source-addresses': { type: 'string' },
-} as const;
+  shard: stringFlag('shard', 'I/K', 'run shard I (0-based) of K: its share of --connections (so of the message rate),\nits own source addresses; merge the K result files with wsbench merge'),
+  shards: stringFlag('shards', 'K', 'the same, I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)'),
+  'start-at': stringFlag('startAt', 'EPOCH_MS', 'start barrier: open the connections, then start the load at this wall-clock time\n(every shard the same; a shard still connecting then fails as late, by name)'),
+  rendezvous: stringFlag('rendezvous', 'H:P', 'start barrier: shard 0 listens on port P, the others connect to H:P; when all are\nconnected shard 0 names one start, corrected per shard by its measured clock offset'),
+  'barrier-timeout': withDefault(durationFlag('barrierTimeoutMs', 'D', 'how long a shard waits at the barrier for the others'), DEFAULT_BARRIER_TIMEOUT_MS),
+  'source-addresses': valueFlag('sourceAddresses', 'A,B|A-B', "bind these local addresses (e.g. 10.0.1.10-10.0.1.40); default 127.0.0.2, …\nfor a loopback target, else the route's own address", (raw) => parseSourceAddresses(raw)),
+};
 
-export const SHARD_FLAGS_USAGE = `  --shard I/K          run shard I (0-based) of K: its share of --connections (so of the message rate),
-                       its own source addresses; merge the K result files with wsbench merge
-  --shards K           the same, I from $JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)
-  --start-at EPOCH_MS  start barrier: open the connections, then start the load at this wall-clock time
-                       (every shard the same; a shard still connecting then fails as late, by name)
-  --rendezvous H:P     start barrier: shard 0 listens on port P, the others connect to H:P; when all are
-                       connected shard 0 names one start, corrected per shard by its measured clock offset
-  --barrier-timeout D  how long a shard waits at the barrier for the others (default ${DEFAULT_BARRIER_TIMEOUT_MS / 1000}s)
-  --source-addresses A,B|A-B  bind these local addresses (e.g. 10.0.1.10-10.0.1.40); default 127.0.0.2, …
-                       for a loopback target, else the route's own address`;
-
-type ShardFlagValues = { [K in keyof typeof SHARD_FLAGS]?: string };
+type ShardFlagValues = Partial<FlagOptions<typeof SHARD_FLAGS>>;
 
 export interface ShardRun {
   options: ResolvedRunOptions;
@@ -41,18 +31,18 @@ export interface ShardRun {
 /** Applies the shard flags to resolved options: this shard's connections, addresses and barrier. */
 export function applyShardFlags(values: ShardFlagValues, options: ResolvedRunOptions, env: NodeJS.ProcessEnv = process.env): ShardRun {
   const shard = parseShardFlags(values, env);
-  const sourceAddresses = values['source-addresses'] === undefined ? undefined : parseSourceAddresses(values['source-addresses']);
+  const { sourceAddresses } = values;
   const withAddresses: ResolvedRunOptions = sourceAddresses === undefined ? options : { ...options, sourceAddresses };
   if (shard === undefined) {
-    for (const flag of ['start-at', 'rendezvous', 'barrier-timeout'] as const) {
-      if (values[flag] !== undefined) throw new UsageError('BARRIER_WITHOUT_SHARD', `--${flag} is the start barrier of a sharded run; give --shard I/K or --shards K too`);
+    for (const [flag, value] of [['start-at', values.startAt], ['rendezvous', values.rendezvous]] as const) {
+      if (value !== undefined) throw new UsageError('BARRIER_WITHOUT_SHARD', `--${flag} is the start barrier of a sharded run; give --shard I/K or --shards K too`);
     }
     return { options: withAddresses };
   }
   if (options.url === undefined) {
     throw new UsageError('SHARD_NEEDS_URL', 'The shards of a scenario load one server that is already running: give --url ws://HOST:PORT/PATH (each shard starting its own target would be K servers, not one)');
   }
-  if (values['start-at'] !== undefined && values.rendezvous !== undefined) {
+  if (values.startAt !== undefined && values.rendezvous !== undefined) {
     throw new UsageError('CONFLICTING_FLAGS', 'Give one start barrier: --start-at EPOCH_MS (a fixed time) or --rendezvous HOST:PORT (shard 0 coordinates), not both');
   }
   const totalConnections = options.connections;
@@ -66,9 +56,9 @@ export function applyShardFlags(values: ShardFlagValues, options: ResolvedRunOpt
 }
 
 function parseBarrier(values: ShardFlagValues, options: ResolvedRunOptions, shard: ShardSpec, totalConnections: number): StartBarrier | undefined {
-  const timeoutMs = values['barrier-timeout'] === undefined ? DEFAULT_BARRIER_TIMEOUT_MS : parseDurationMs(values['barrier-timeout'], '--barrier-timeout');
-  if (values['start-at'] !== undefined) {
-    const text = values['start-at'];
+  const timeoutMs = values.barrierTimeoutMs ?? DEFAULT_BARRIER_TIMEOUT_MS;
+  if (values.startAt !== undefined) {
+    const text = values.startAt;
     const startAtEpochMs = Number(text);
     if (!/^\d{13}$/.test(text)) {
       throw new UsageError('INVALID_START_AT', `Expected --start-at to be a wall-clock time in epoch milliseconds (13 digits, e.g. $(( $(date +%s%3N) + 60000 )) for a minute from now); got ${JSON.stringify(text)}`);
