@@ -1,10 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
-import type { CpuPinning } from '../cpu-pin.js';
-import type { HandshakeOptions } from '../driver/handshake-options.js';
-import { WorkerLostError } from '../driver/load-driver.js';
-import type { OpenSummary, PhaseOptions, PhaseSummary } from '../driver/load-driver.js';
+import { InfrastructureError } from '../errors.js';
+import type { OpenSummary } from '../driver/load-driver.js';
 import type { EnvironmentInfo } from '../metrics/environment.js';
 import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-meter.js';
 import type { ServerCostReport } from '../metrics/server-cost.js';
@@ -12,63 +8,30 @@ import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import { diffTcpCounters } from '../metrics/tcp-counters.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
-import { planTargetKnobs } from './plan-target-knobs.js';
 import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
 import { LOG_TAIL_LINES } from '../targets/target-process.js';
 import type { RunningTarget } from '../targets/target-process.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import type { GitInfo } from './git-info.js';
 import { planSession } from './plan-session.js';
-import type { SessionPlanRequest } from './plan-session.js';
+import { planTargetKnobs } from './plan-target-knobs.js';
 import { buildResultHeader } from './result-header.js';
 import type { HeaderRequest } from './result-header.js';
-import type { RunListener } from './run-events.js';
 import type { ResultHeader, TimelinePoint } from './run-result.js';
+import { runMeasuredPhase } from './run-measured-phase.js';
 import { DEFAULT_SESSION_DEPS } from './session-deps.js';
 import type { SessionDeps, SessionDriver } from './session-deps.js';
+import { interruptedError } from './session-errors.js';
+import type { MeasuredPhase, PhaseRequest, SessionOptions } from './session-options.js';
 import { TargetDiedError } from './target-died-error.js';
 import { watchdog } from './watchdog.js';
+
+export { asWsbenchError } from './session-errors.js';
+export type { MeasuredPhase, PhaseRequest, SessionOptions } from './session-options.js';
 
 /** Opening may take this long per 1K connections (bounded handshakes), and never less than the minimum. */
 export const OPEN_WATCHDOG_MS_PER_1K = 5_000;
 export const OPEN_WATCHDOG_MIN_MS = 60_000;
-/** Slack on top of a phase's duration and message timeout before it counts as stuck. */
-export const PHASE_WATCHDOG_SLACK_MS = 30_000;
-/** How long to wait for the exit of a target seen dead just as a phase ended, so it counts for that phase. */
-const LATE_DEATH_GRACE_MS = 100;
-
-export interface SessionOptions extends SessionPlanRequest {
-  signal?: AbortSignal | undefined;
-  emit: RunListener;
-  /** Headers, subprotocol, TLS and compression of every connection's upgrade. @default DEFAULT_HANDSHAKE */
-  handshake?: HandshakeOptions | undefined;
-  /** Run the target and the driver's workers on separate CPUs (compare, bench); absent: anywhere. */
-  pinning?: CpuPinning | undefined;
-  /** A `--url` server the user named (`--server-pid`, `--server-metrics`): sampled and costed like a managed target. */
-  watchedServer?: { pid: number; metricsUrl?: string; metricsCoverTree: boolean } | undefined;
-  /** Replacements for the target starter, the driver factory, the machine's limits (tests). */
-  deps?: Partial<SessionDeps> | undefined;
-}
-
-export interface PhaseRequest extends PhaseOptions {
-  /** Names the phase in the watchdog's error: "Step 3 (3000 connections)". */
-  label: string;
-  /** For the `loading` stage event. */
-  detail?: string;
-  /** Tell the driver to stop after this long (the driver fell behind its schedule); `overran` says it did. */
-  overrunAfterMs?: number;
-}
-
-export interface MeasuredPhase {
-  /** What the driver measured, also when the phase was cut short; undefined when it reported nothing. */
-  phase: PhaseSummary | undefined;
-  /** Why the phase ended early: the target died (`TargetDiedError`), Ctrl-C, a watchdog. */
-  stoppedBy: WsbenchError | undefined;
-  /** The driver was stopped for overrunning `overrunAfterMs`. */
-  overran: boolean;
-  /** Start of the measured window (after warm-up) on the session clock, for picking server samples. */
-  windowFromMs: number;
-}
 
 /**
  * One measurement session: the lifecycle every command shares (run, ramp, limit, compare trials, and what
@@ -148,26 +111,11 @@ export class MeasurementSession {
       this.url = target.url;
       emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
       this.watchForDeath(target);
-      this.zeroMs = performance.now();
-      this.sampler = this.deps.createSampler({ rootPid: target.pid, timeZeroMs: this.zeroMs, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
-      this.sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
-      this.sampler.start();
-      this.costMeter = this.deps.createCostMeter({
-        pid: target.pid,
-        ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }),
-        // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
-        metricsCoverTree: (definition.processCount?.(this.targetKnobs) ?? 1) <= 1,
-      });
-      this.costMeter.beforeOpen();
+      // A fixture's --procs children serve their own /metrics: the parent's speaks for itself only.
+      this.watchServer({ pid: target.pid, metricsUrl: target.metricsUrl, metricsCoverTree: (definition.processCount?.(this.targetKnobs) ?? 1) <= 1 });
     } else if (this.options.watchedServer !== undefined) {
       // The same sampler and cost meter as for a managed target, so both yield the same server figures.
-      const watched = this.options.watchedServer;
-      this.zeroMs = performance.now();
-      this.sampler = this.deps.createSampler({ rootPid: watched.pid, timeZeroMs: this.zeroMs, ...(watched.metricsUrl === undefined ? {} : { metricsUrl: watched.metricsUrl }) });
-      this.sampler.on('sample', (sample) => emit({ type: 'server-sample', sample }));
-      this.sampler.start();
-      this.costMeter = this.deps.createCostMeter(watched);
-      this.costMeter.beforeOpen();
+      this.watchServer(this.options.watchedServer);
     }
     this.throwIfInterrupted();
     const driver = this.deps.createDriver({
@@ -218,39 +166,12 @@ export class MeasurementSession {
     return opened;
   }
 
-  /**
-   * One phase of paced load on every open connection. Never throws for the ways a phase ends early (the
-   * target died, Ctrl-C, a watchdog): it keeps what the workers measured until then and says why in `stoppedBy`.
-   */
+  /** One phase of paced load on every open connection; never throws for the ways a phase ends early (run-measured-phase.ts). */
   async runPhase(request: PhaseRequest): Promise<MeasuredPhase> {
-    const { label, detail, overrunAfterMs, ...phaseOptions } = request;
     if (this.interrupted) return { phase: undefined, stoppedBy: interruptedError(), overran: false, windowFromMs: this.elapsedMs() };
-    this.options.emit({ type: 'stage', stage: 'loading', ...(detail === undefined ? {} : { detail }) });
-    this.phaseDurationMs = phaseOptions.durationMs;
-    const windowFromMs = this.elapsedMs() + phaseOptions.warmupMs;
-    const driver = this.driver;
-    const phaseRun = driver.runPhase(phaseOptions);
-    let overran = false;
-    const overrun = overrunAfterMs === undefined ? undefined : setTimeout(() => ((overran = true), driver.interrupt()), overrunAfterMs);
-    const stuckAfterMs = (overrunAfterMs ?? phaseOptions.durationMs + (phaseOptions.messageTimeoutMs ?? 5_000)) + PHASE_WATCHDOG_SLACK_MS;
-    const guard = watchdog(stuckAfterMs, label);
-    let phase: PhaseSummary | undefined;
-    let stoppedBy: WsbenchError | undefined;
-    try {
-      phase = await Promise.race([phaseRun, this.broken, guard.promise]);
-      // A target that died in the last moments of the phase still died during it.
-      if (this.target?.hasExited === true) await Promise.race([this.broken, sleep(LATE_DEATH_GRACE_MS)]);
-    } catch (error) {
-      stoppedBy = asWsbenchError(error);
-      // The workers were told to stop: keep what they measured (unless they are stuck too).
-      // A worker that died still leaves the survivors' measurements (WorkerLostError.partial).
-      phase ??= await Promise.race([phaseRun.catch((lost: unknown) => (lost instanceof WorkerLostError ? lost.partial : undefined)), guard.promise.catch(() => undefined)]);
-    } finally {
-      clearTimeout(overrun);
-      guard.cancel();
-    }
-    // The generator's settling time is excluded like the warm-up, from the server's figures too.
-    return { phase, stoppedBy, overran, windowFromMs: windowFromMs + (phase?.settleMs ?? 0) };
+    this.options.emit({ type: 'stage', stage: 'loading', ...(request.detail === undefined ? {} : { detail: request.detail }) });
+    this.phaseDurationMs = request.durationMs;
+    return runMeasuredPhase(request, { driver: this.driver, broken: this.broken, target: this.target, windowFromMs: this.elapsedMs() + request.warmupMs });
   }
 
   /** `work`, or the reason the session broke first (the target died, Ctrl-C): for waits between phases (a start barrier). */
@@ -312,6 +233,17 @@ export class MeasurementSession {
     return samples;
   }
 
+  /** Samples the server's process tree (and /metrics) from now on, and meters its cost per message. */
+  private watchServer(server: { pid: number; metricsUrl?: string | undefined; metricsCoverTree: boolean }): void {
+    this.zeroMs = performance.now();
+    const metrics = server.metricsUrl === undefined ? {} : { metricsUrl: server.metricsUrl };
+    this.sampler = this.deps.createSampler({ rootPid: server.pid, timeZeroMs: this.zeroMs, ...metrics });
+    this.sampler.on('sample', (sample) => this.options.emit({ type: 'server-sample', sample }));
+    this.sampler.start();
+    this.costMeter = this.deps.createCostMeter({ pid: server.pid, ...metrics, metricsCoverTree: server.metricsCoverTree });
+    this.costMeter.beforeOpen();
+  }
+
   private watchForDeath(target: RunningTarget): void {
     void target.exited.then((exit) => {
       if (exit.stoppedByUs || this.closed) return;
@@ -324,15 +256,6 @@ export class MeasurementSession {
     this.driverInstance?.interrupt();
     this.rejectBroken(interruptedError());
   };
-}
-
-function interruptedError(): InterruptedError {
-  return new InterruptedError('INTERRUPTED', 'Interrupted; the measurements taken so far are in the result');
-}
-
-/** Anything thrown, as a WsbenchError (an unexpected one is an infrastructure failure, cause kept). */
-export function asWsbenchError(error: unknown): WsbenchError {
-  return error instanceof WsbenchError ? error : new InfrastructureError('UNEXPECTED', `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 function formatCodes(errorsByCode: Record<string, number>): string {

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { checkTraffic, resolveHandshake, watchedServerOf } from '../scenario/traffic-options.js';
 import type { TrafficOptions } from '../scenario/traffic-options.js';
-import type { SessionOptions } from './measurement-session.js';
+import type { SessionOptions } from './session-options.js';
 
 /** What a session takes from the traffic options: every connection's upgrade and the `--url` server it samples. */
 export function sessionTrafficOf(traffic: TrafficOptions | undefined, url: string | undefined): Pick<SessionOptions, 'handshake' | 'watchedServer'> {
