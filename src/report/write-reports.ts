@@ -1,25 +1,18 @@
-import { renderHtmlReport } from './html-report.js';
-import { renderMarkdownReport } from './markdown-report.js';
-import type { ReportInput } from './report-input.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
+import { OUTPUT_FORMATS } from './output-formats.js';
+import type { FormatPaths } from './output-formats.js';
+import type { ReportInput } from './report-input.js';
 
-export interface ReportOutputs {
-  html?: string;
-  md?: string;
-}
+export type ReportOutputs = FormatPaths;
 
-const writeText = writeFileAtomic;
-
-/** Writes the HTML and/or Markdown report of a result; `run`, `ramp` and `compare` call this for their flags. */
+/** Writes every rendered report asked for (`--html`, `--md`, … as OUTPUT_FORMATS lists them); returns the paths written. */
 export function writeReports(report: ReportInput, outputs: ReportOutputs): string[] {
   const written: string[] = [];
-  if (outputs.html !== undefined) {
-    writeText(outputs.html, renderHtmlReport(report));
-    written.push(outputs.html);
-  }
-  if (outputs.md !== undefined) {
-    writeText(outputs.md, renderMarkdownReport(report));
-    written.push(outputs.md);
+  for (const format of OUTPUT_FORMATS) {
+    const file = outputs[format.name];
+    if (file === undefined) continue;
+    writeFileAtomic(file, format.render(report));
+    written.push(file);
   }
   return written;
 }

@@ -16,7 +16,7 @@ import { parsePositiveInteger } from '../../units.js';
 import { durationFlag, stringFlag, switchFlag, under, valueFlag, withDefault } from '../flags/flag.js';
 import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { GATE_FLAGS, PIN_FLAG } from '../flags/gate-flags.js';
-import { CONFIG_FLAG, HELP_FLAG, LOAD_FLAGS, loadOverrides } from '../flags/shared-flags.js';
+import { CONFIG_FLAG, FORMAT_FLAGS, HELP_FLAG, LOAD_FLAGS, loadOverrides } from '../flags/shared-flags.js';
 import { parseGateFlags } from '../../compare/gate-flag.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
@@ -35,6 +35,7 @@ const COMPARE_FLAGS = {
   ...CONFIG_FLAG,
   ...LOAD_FLAGS,
   json: under('                       (load flags override the scenario\'s)', stringFlag('json', 'FILE', 'write the comparison (every trial\'s result included)')),
+  ...FORMAT_FLAGS,
   md: stringFlag('md', 'FILE', 'write the Markdown report (PR comment)'),
   html: stringFlag('html', 'FILE', 'write the HTML report'),
   ...PIN_FLAG,

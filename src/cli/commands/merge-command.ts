@@ -10,11 +10,12 @@ import { shardName } from '../../shard/shard-spec.js';
 import type { CommandOutput } from '../output.js';
 import { stringFlag } from '../flags/flag.js';
 import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
-import { HELP_FLAG } from '../flags/shared-flags.js';
+import { FORMAT_FLAGS, HELP_FLAG } from '../flags/shared-flags.js';
 import { writeReports } from '../../report/write-reports.js';
 
 const MERGE_FLAGS = {
   json: stringFlag('json', 'FILE', 'write the merged result (required)'),
+  ...FORMAT_FLAGS,
   html: stringFlag('html', 'FILE', 'write the HTML report of the merged result'),
   md: stringFlag('md', 'FILE', 'write the Markdown report of the merged result'),
   ...HELP_FLAG,

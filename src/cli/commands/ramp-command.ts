@@ -11,7 +11,7 @@ import { loadCommandConfig } from '../../scenario/config-scenario.js';
 import { durationFlag, integerFlag, stringFlag, under, withDefault } from '../flags/flag.js';
 import { formatFlagHelp, pickFlags, readFlags } from '../flags/flag-table.js';
 import { TRAFFIC_FLAGS } from '../flags/traffic-flags.js';
-import { HELP_FLAG, MESSAGE_FLAGS, QUIET_FLAG, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
+import { FORMAT_FLAGS, HELP_FLAG, MESSAGE_FLAGS, QUIET_FLAG, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
 import { OTHER_STOP_CRITERIA, STOP_CRITERIA_FLAGS, stopCriteriaOf } from '../flags/stop-criteria-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
@@ -32,6 +32,7 @@ const RAMP_FLAGS = {
   ...STOP_CRITERIA_FLAGS,
   config: under(OTHER_STOP_CRITERIA, TARGETS_CONFIG_FLAG.config),
   json: stringFlag('json', 'FILE', 'write the RampResult JSON (written even when the ramp fails part way)'),
+  ...FORMAT_FLAGS,
   html: stringFlag('html', 'FILE', 'write an HTML report: latency, throughput, server CPU and RSS against connections'),
   md: stringFlag('md', 'FILE', 'write a Markdown report (verdict first, a mermaid chart)'),
   ...QUIET_FLAG,

@@ -3,14 +3,14 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { renderMarkdownReport } from '../../report/markdown-report.js';
 import { parseReportJson } from '../../report/report-input.js';
 import type { ReportInput } from '../../report/report-input.js';
-import { checkOutputPaths, outputRequests } from '../../output-path.js';
-import { writeResultOutputs } from '../../report/result-outputs.js';
+import { checkResultOutputs, writeResultOutputs } from '../../report/result-outputs.js';
 import type { CommandOutput } from '../output.js';
 import { stringFlag } from '../flags/flag.js';
-import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
-import { HELP_FLAG } from '../flags/shared-flags.js';
+import { formatFlagHelp, pickFlags, readFlags } from '../flags/flag-table.js';
+import { FORMAT_FLAGS, HELP_FLAG } from '../flags/shared-flags.js';
 
 const REPORT_FLAGS = {
+  ...FORMAT_FLAGS,
   html: stringFlag('html', 'FILE', 'one self-contained HTML file: inline CSS and SVG charts, nothing fetched when opened'),
   md: stringFlag('md', 'FILE', 'Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY'),
   ...HELP_FLAG,
@@ -44,13 +44,14 @@ export async function reportCommand(args: string[], output: CommandOutput): Prom
   }
   const [file] = positionals;
   if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'wsbench report needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help');
-  checkOutputPaths(outputRequests([['--html', options.html], ['--md', options.md]]));
+  const formats = pickFlags(FORMAT_FLAGS, options);
+  checkResultOutputs(formats);
   const report = readReportFile(file);
-  if (options.html === undefined && options.md === undefined) {
+  if (Object.keys(formats).length === 0) {
     output.stdout(renderMarkdownReport(report));
     return 0;
   }
-  const { written, failure } = writeResultOutputs(report, { html: options.html, md: options.md });
+  const { written, failure } = writeResultOutputs(report, formats);
   for (const file of written) output.stdout(`wrote ${file}\n`);
   if (failure !== undefined) throw failure;
   return 0;

@@ -2,6 +2,8 @@ import { DEFAULT_MESSAGE_TIMEOUT_MS } from '../../driver/load-driver.js';
 import { bytesFlag, choiceFlag, durationFlag, hidden, integerFlag, numberFlag, stringFlag, switchFlag } from './flag.js';
 import { checkLoadLimits } from '../../scenario/load-limits.js';
 import { pickFlags } from './flag-table.js';
+import type { Flag } from './flag.js';
+import { OUTPUT_FORMATS } from '../../report/output-formats.js';
 import type { FlagOptions } from './flag-table.js';
 import { PATTERN_FLAGS, TRAFFIC_FLAGS } from './traffic-flags.js';
 
@@ -42,11 +44,15 @@ export const LOAD_FLAGS = {
   ...PATTERN_FLAGS,
 };
 
+type FormatFlags = { [F in (typeof OUTPUT_FORMATS)[number] as F['name']]: Flag<F['name'], string, false> };
+
+/** `--html FILE`, `--md FILE`, …: one flag per rendered output format (report/output-formats.ts). */
+export const FORMAT_FLAGS = Object.fromEntries(OUTPUT_FORMATS.map((format) => [format.name, stringFlag(format.name, 'FILE', format.help)])) as FormatFlags;
+
 /** Where results and reports go. */
 export const OUTPUT_FLAGS = {
   json: stringFlag('json', 'FILE', 'write the result JSON (written even when the command fails part way)'),
-  html: stringFlag('html', 'FILE', 'write a self-contained HTML report with charts'),
-  md: stringFlag('md', 'FILE', 'write a Markdown report (for PR comments and job summaries)'),
+  ...FORMAT_FLAGS,
 };
 
 export const CONFIG_FLAG = { config: stringFlag('configFile', 'FILE', 'wsbench.config.ts or wsbench.yaml (default: found in the current folder, else the seed)') };
