@@ -1,53 +1,26 @@
 import { performance } from 'node:perf_hooks';
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { ClientConnection, ConnectionListener } from './client-transport.js';
 import { InFlightLedger } from './in-flight-ledger.js';
-import { emptyCounters, PhaseTotals } from './phase-totals.js';
-import { Churn } from './churn.js';
-import type { ChurnReport, Redial } from './churn.js';
+import { PhaseAccounts } from './phase-accounts.js';
+import type { Churn } from './churn.js';
+import { createPhaseChurn } from './phase-churn.js';
 import { Heartbeat } from './heartbeat.js';
-import type { HeartbeatReport } from './heartbeat.js';
 import { createMessageCodec } from './message-codec.js';
 import type { MessageCodec } from './message-codec.js';
 import { createBroadcastFrame, intendedEpochUsOf, writeBroadcastFrame } from './broadcast-frame.js';
 import { SubscriberStats } from './subscriber-stats.js';
+import { broadcastReport, sendSubscriptions } from './broadcast-phase.js';
 import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
-import { SendLagSettling } from './send-lag-settling.js';
-import { createHistogram, encodeHistogram, recordMicros } from '../metrics/latency-histogram.js';
-import type { LoadCommand, PhaseCounters, PhaseReport, SnapshotReport } from './worker-protocol.js';
+import { recordMicros } from '../metrics/latency-histogram.js';
+import type { LoadCommand, PhaseReport } from './worker-protocol.js';
+import { BROADCAST_DRAIN_MS, createEchoPayload, INTERRUPT_DRAIN_MS, MIN_WAKE_INTERVAL_MS, PAYLOAD_HEADER_BYTES, PAYLOAD_MAGIC, TIMEOUT_SWEEP_MS } from './load-phase-options.js';
+import type { LoadPhaseOptions } from './load-phase-options.js';
 
-/** Monotonic milliseconds; injected so tests can run a phase on a fake clock. */
-export type Clock = () => number;
+export type { Clock } from './phase-accounts.js';
 
-const TIMEOUT_SWEEP_MS = 100;
-const SNAPSHOT_INTERVAL_MS = 1000;
-/** Bytes at the head of every payload: the message's sequence number on its connection. */
-export const PAYLOAD_HEADER_BYTES = 8;
-const PAYLOAD_MAGIC = 0x31425357; // "WSB1", little-endian
-/**
- * Sends due within this long of each other go out in one wake-up: fewer wake-ups (each costs a
- * thread hand-off) for at most this much added send lag.
- */
-const MIN_WAKE_INTERVAL_MS = 0.5;
-/** An interrupted phase waits at most this long for echoes already in flight. */
-const INTERRUPT_DRAIN_MS = 1000;
-/** A broadcast phase keeps listening this long after the last publish for deliveries still on their way. */
-export const BROADCAST_DRAIN_MS = 1000;
-
-export interface LoadPhaseOptions {
-  command: LoadCommand;
-  connections: readonly ClientConnection[];
-  clock?: Clock;
-  /** Epoch ms → this process's clock. */
-  epochToClock?: (epochMs: number) => number;
-  onSnapshot: (snapshot: SnapshotReport) => void;
-  /** Connections among `connections` that closed after opening and before this phase (reported as dropped). */
-  lostBeforeStart?: number;
-  /** Opens a replacement connection, for `--pattern churn`. */
-  redial?: Redial;
-  onReplaced?: (previous: ClientConnection, next: ClientConnection) => void;
-}
+export { BROADCAST_DRAIN_MS, PAYLOAD_HEADER_BYTES } from './load-phase-options.js';
+export type { LoadPhaseOptions } from './load-phase-options.js';
 
 /**
  * Drives one phase of open-model load over a worker's connections: sends on the schedule whatever the
@@ -57,14 +30,13 @@ export interface LoadPhaseOptions {
  * publisher's intended send time carried in the frame.
  *
  * Connections are numbered by slot (their index here); the phase is the one listener of all of them, so
- * holding 100K connections costs no closure apiece, and their bookkeeping lives in flat arrays.
+ * holding 100K connections costs no closure apiece, and their bookkeeping lives in flat arrays. Which
+ * window each message counts in, the snapshots and the closing totals are PhaseAccounts' (phase-accounts.ts).
  */
-export class LoadPhase implements ConnectionListener {
-  private readonly command: LoadCommand;
-  private readonly clock: Clock;
+export class LoadPhase extends PhaseAccounts implements ConnectionListener {
   /** By slot; churn replaces entries. */
   private readonly connections: ClientConnection[];
-  private readonly ledger: InFlightLedger;
+  protected readonly ledger: InFlightLedger;
   /** The slots that send on the schedule: all of them, or a broadcast's publishers. */
   private readonly senders: number[];
   /** A broadcast publisher's frame count (its frames' sequence numbers), by sender. */
@@ -78,47 +50,18 @@ export class LoadPhase implements ConnectionListener {
   private readonly churn: Churn | null;
   private readonly workerIndex: number;
   private readonly workers: number;
-  private readonly startMs: number;
-  private readonly settling: SendLagSettling;
-  private endMs: number;
-  private readonly onSnapshot: (snapshot: SnapshotReport) => void;
-
-  private readonly warmupEndMs: number;
-  /** From the start of the measured window on, once the send lag has settled. */
-  private readonly measured = new PhaseTotals();
-  /** From the end of the warm-up while the send lag has not settled: the figures only if it never does. */
-  private readonly tentative = new PhaseTotals();
-  private interval = emptyCounters();
-  private readonly intervalRtt = createHistogram();
-  private readonly intervalLag = createHistogram();
-  private readonly dropsByCode: Record<string, number> = {};
-  private liveConnections: number;
-  private second = 0;
-  private eluAtStart: EventLoopUtilization | undefined;
-  private cpuAtStart: NodeJS.CpuUsage | undefined;
-  private echoesInPhase = 0;
-  private eluAtSnapshot: EventLoopUtilization | undefined;
 
   private ticker: PreciseTicker | undefined;
   private pacingTimer: NodeJS.Timeout | undefined;
   private readonly epochOffsetMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private snapshotTimer: NodeJS.Timeout | undefined;
   private finish: ((report: PhaseReport) => void) | undefined;
-  private finished = false;
-  private drainDeadlineMs = Number.POSITIVE_INFINITY;
 
   constructor(options: LoadPhaseOptions) {
     const command = options.command;
-    this.command = command;
-    this.clock = options.clock ?? (() => performance.now());
     const epochToClock = options.epochToClock ?? ((epochMs: number) => epochMs - performance.timeOrigin);
+    super(command, options.clock ?? (() => performance.now()), epochToClock(command.startEpochMs), options.onSnapshot);
     this.epochOffsetMs = command.startEpochMs - epochToClock(command.startEpochMs);
-    this.startMs = epochToClock(command.startEpochMs);
-    this.endMs = this.startMs + command.durationMs;
-    this.warmupEndMs = this.startMs + command.warmupMs;
-    this.settling = new SendLagSettling({ warmupEndMs: this.warmupEndMs, endMs: this.endMs, maxSettleMs: command.maxSettleMs });
-    this.onSnapshot = options.onSnapshot;
     this.broadcast = command.pattern === 'broadcast';
     this.codec = this.broadcast || command.message === undefined ? null : createMessageCodec(command.message, command.messageBytes);
     this.workerIndex = command.workerIndex ?? 0;
@@ -141,12 +84,7 @@ export class LoadPhase implements ConnectionListener {
             connections: this.senders.length,
             offset: command.scheduleOffset,
           });
-    if (this.broadcast) {
-      this.payload = createBroadcastFrame(command.messageBytes);
-    } else {
-      this.payload = Buffer.alloc(Math.max(PAYLOAD_HEADER_BYTES, command.messageBytes), 0x61);
-      this.payload.writeUInt32LE(PAYLOAD_MAGIC, 4);
-    }
+    this.payload = this.broadcast ? createBroadcastFrame(command.messageBytes) : createEchoPayload(command.messageBytes);
     if ((options.lostBeforeStart ?? 0) > 0) {
       this.dropsByCode.CLOSED_BEFORE_LOAD = options.lostBeforeStart!;
       this.countAlways('dropped', options.lostBeforeStart!);
@@ -155,23 +93,7 @@ export class LoadPhase implements ConnectionListener {
     this.churn =
       command.pattern !== 'churn' || options.redial === undefined
         ? null
-        : new Churn(
-            { count: slots, connectionAt: (slot) => this.connections[slot]!, inFlightOn: (slot) => this.ledger.inFlightOn(slot) },
-            {
-              ratePerSec: command.churnRatePerSec ?? 0,
-              ...(command.stormAtMs === undefined ? {} : { stormAtMs: command.stormAtMs }),
-              startMs: this.startMs,
-              endMs: this.endMs,
-              clock: this.clock,
-              redial: options.redial,
-              replace: (slot, connection) => {
-                this.connections[slot] = connection;
-                connection.listen(this, slot);
-                this.heartbeat?.replace(slot);
-              },
-              ...(options.onReplaced === undefined ? {} : { onReplaced: options.onReplaced }),
-            },
-          );
+        : createPhaseChurn(command, { connections: this.connections, ledger: this.ledger, listener: this, heartbeat: this.heartbeat, startMs: this.startMs, endMs: this.endMs, clock: this.clock, redial: options.redial, onReplaced: options.onReplaced });
   }
 
   run(): Promise<PhaseReport> {
@@ -180,15 +102,12 @@ export class LoadPhase implements ConnectionListener {
       this.connections.forEach((connection, slot) => {
         if (connection.isOpen) connection.listen(this, slot);
       });
-      this.subscribe();
+      if (this.broadcast) sendSubscriptions(this.command, this.connections, (slot) => this.connId(slot));
       this.heartbeat?.start();
       this.churn?.start();
-      this.eluAtStart = performance.eventLoopUtilization();
-      this.cpuAtStart = process.cpuUsage();
-      this.eluAtSnapshot = this.eluAtStart;
+      this.startAccounts();
       this.sweepTimer = setInterval(() => this.sweepTimeouts(), TIMEOUT_SWEEP_MS);
       const untilStart = Math.max(0, this.startMs - this.clock());
-      this.snapshotTimer = setTimeout(() => this.tickSnapshot(), untilStart + SNAPSHOT_INTERVAL_MS);
       if (this.schedule !== null && this.command.pacer === 'precise') {
         this.ticker = new PreciseTicker(() => this.pace());
         this.ticker.wakeAtEpochMs(this.startMs + this.epochOffsetMs);
@@ -208,27 +127,6 @@ export class LoadPhase implements ConnectionListener {
   /** The connection's number across all workers (`{{conn}}`, a broadcast's publisher number). */
   private connId(slot: number): number {
     return this.workerIndex + slot * this.workers;
-  }
-
-  /** A broadcast's subscribers send `--subscribe` once, before the first publish. */
-  private subscribe(): void {
-    const template = this.command.subscribeTemplate;
-    if (!this.broadcast || template === undefined) return;
-    const publishers = this.command.publishers ?? 1;
-    this.connections.forEach((connection, slot) => {
-      if (connection.isOpen && this.connId(slot) >= publishers) connection.sendText(template.replaceAll('{{conn}}', String(this.connId(slot))));
-    });
-  }
-
-  /**
-   * The totals a message intended at `intendedMs` counts in: none in the warm-up; the tentative ones
-   * until the send lag has settled (kept only if it never does); then the measured ones from the start of
-   * the measured window, none before it.
-   */
-  private totalsFor(intendedMs: number): PhaseTotals | undefined {
-    if (intendedMs < this.warmupEndMs) return undefined;
-    if (!this.settling.decided) return this.tentative;
-    return intendedMs >= this.settling.measureFromMs ? this.measured : undefined;
   }
 
   onMessage(slot: number, data: Buffer): void {
@@ -375,88 +273,7 @@ export class LoadPhase implements ConnectionListener {
     if (this.answered(intendedMs, data, true)) this.subscriberStats!.record(slot, (this.clock() - intendedMs) * 1000);
   }
 
-  /**
-   * Counts a reply to a message intended at `intendedMs`: an intact one as received with its latency, one
-   * answered with other bytes as mismatched (a failure, not a latency sample). Returns whether it was an
-   * intact reply counted in the reported totals.
-   */
-  private answered(intendedMs: number, data: Buffer, intact: boolean): boolean {
-    const totals = intendedMs < this.endMs ? this.totalsFor(intendedMs) : undefined;
-    const now = this.clock();
-    const window = now <= this.endMs ? this.totalsFor(now) : undefined;
-    if (window !== undefined) window.receivedBytesInWindow += data.length;
-    if (!intact) {
-      this.count('mismatched', 1, totals);
-      return false;
-    }
-    if (window !== undefined) window.receivedInWindow++;
-    const rttMicros = (now - intendedMs) * 1000;
-    recordMicros(this.intervalRtt, rttMicros);
-    if (totals !== undefined) recordMicros(totals.rtt, rttMicros);
-    this.count('received', 1, totals);
-    this.echoesInPhase++;
-    return totals !== undefined;
-  }
-
-  private timeOut(slot: number): void {
-    this.count('timedOut', 1, this.totalsFor(this.ledger.resolveOldest(slot)));
-  }
-
-  private sweepTimeouts(): void {
-    const now = this.clock();
-    const expire = (slot: number): void => this.timeOut(slot);
-    this.ledger.expireBefore(now - this.command.messageTimeoutMs, expire);
-    if (now >= this.drainDeadlineMs) this.ledger.expireBefore(Number.POSITIVE_INFINITY, expire);
-    this.maybeFinish();
-  }
-
-  private count(counter: keyof PhaseCounters, amount: number, totals: PhaseTotals | undefined): void {
-    this.interval[counter] += amount;
-    if (totals !== undefined) totals.counters[counter] += amount;
-  }
-
-  /** What is not tied to a send time (a drop, a late echo) counts whichever window is reported. */
-  private countAlways(counter: keyof PhaseCounters, amount: number): void {
-    this.interval[counter] += amount;
-    this.measured.counters[counter] += amount;
-    this.tentative.counters[counter] += amount;
-  }
-
-  private tickSnapshot(): void {
-    // The timer's own lateness counts like a send's: at low rates it may be the only sign of a stall.
-    const now = this.clock();
-    this.settling.observe(now, now - this.snapshotDueMs());
-    this.emitSnapshot();
-    if (!this.finished) this.snapshotTimer = setTimeout(() => this.tickSnapshot(), Math.max(0, this.snapshotDueMs() - this.clock()));
-  }
-
-  /** When the snapshot of the current second is due. */
-  private snapshotDueMs(): number {
-    return this.startMs + (this.second + 1) * SNAPSHOT_INTERVAL_MS;
-  }
-
-  private emitSnapshot(): void {
-    const second = this.second++;
-    const elu = performance.eventLoopUtilization(this.eluAtSnapshot);
-    this.eluAtSnapshot = performance.eventLoopUtilization();
-    this.onSnapshot({
-      type: 'snapshot',
-      phaseId: this.command.phaseId,
-      second,
-      connections: this.liveConnections,
-      ...this.interval,
-      histogram: encodeHistogram(this.intervalRtt),
-      sendLagHistogram: encodeHistogram(this.intervalLag),
-      eventLoopUtilization: elu.utilization,
-      measuring: this.settling.decided && this.settling.measureFromMs <= this.startMs + second * SNAPSHOT_INTERVAL_MS,
-    });
-    this.interval = emptyCounters();
-    // Reused, not rebuilt: two fresh 70 KiB count arrays a second are garbage for nothing.
-    this.intervalRtt.reset();
-    this.intervalLag.reset();
-  }
-
-  private maybeFinish(): void {
+  protected maybeFinish(): void {
     const now = this.clock();
     if (this.finished || now < this.endMs) return;
     const scheduleDone = this.schedule === null || this.schedule.intendedMs(this.schedule.next) >= this.endMs;
@@ -469,53 +286,15 @@ export class LoadPhase implements ConnectionListener {
     if (this.churn?.busy === true && now < this.drainDeadlineMs) return;
     this.finished = true;
     clearInterval(this.sweepTimer);
-    clearTimeout(this.snapshotTimer);
     void this.ticker?.stop();
     clearTimeout(this.pacingTimer);
-    const heartbeat: HeartbeatReport | undefined = this.heartbeat?.stop();
-    const churn: ChurnReport | undefined = this.churn?.stop();
-    // The last, partial second still holds echoes: report it before the totals.
-    if (this.interval.sent + this.interval.received + this.interval.timedOut > 0) this.emitSnapshot();
-    const memory = process.memoryUsage();
-    const cpu = process.cpuUsage(this.cpuAtStart);
-    // Never settled (the phase was short, interrupted, or cut by a crash): what came after the warm-up
-    // is all there is, and it is reported as not settled.
-    const decided = this.settling.decided;
-    const totals = decided ? this.measured : this.tentative;
-    const measureFromMs = decided ? this.settling.measureFromMs : this.warmupEndMs;
-    const report: PhaseReport = {
-      type: 'phase-done',
-      phaseId: this.command.phaseId,
-      connections: this.liveConnections,
-      ...totals.counters,
-      dropsByCode: this.dropsByCode,
-      histogram: encodeHistogram(totals.rtt),
-      sendLagHistogram: encodeHistogram(totals.sendLag),
-      eventLoopUtilization: performance.eventLoopUtilization(this.eluAtStart).utilization,
-      measuredMs: Math.max(0, this.endMs - measureFromMs),
-      settleMs: Math.max(0, measureFromMs - this.warmupEndMs),
-      settled: this.settling.settled === true,
-      receivedInWindow: totals.receivedInWindow,
-      receivedBytesInWindow: totals.receivedBytesInWindow,
-      cpuMicros: cpu.user + cpu.system,
-      echoesInPhase: this.echoesInPhase,
-      heapUsedBytes: memory.heapUsed,
-      rssBytes: memory.rss,
+    const heartbeat = this.heartbeat?.stop();
+    const churn = this.churn?.stop();
+    const report = this.closeAccounts({
       ...(heartbeat === undefined ? {} : { heartbeat }),
       ...(churn === undefined ? {} : { churn }),
-      ...(this.broadcast ? this.broadcastReport() : {}),
-    };
-    this.measured.destroy();
-    this.tentative.destroy();
-    this.intervalRtt.destroy();
-    this.intervalLag.destroy();
+      ...(this.broadcast ? { broadcast: broadcastReport(this.command, this.connections.length, this.senders.length, this.subscriberStats!, (slot) => this.connId(slot)) } : {}),
+    });
     this.finish?.(report);
-  }
-
-  private broadcastReport(): Pick<PhaseReport, 'broadcast'> {
-    const publishers = this.command.publishers ?? 1;
-    const subscribers: Array<{ slot: number; conn: number }> = [];
-    for (let slot = 0; slot < this.connections.length; slot++) if (this.connId(slot) >= publishers) subscribers.push({ slot, conn: this.connId(slot) });
-    return { broadcast: { publishers: this.senders.length, subscribers: subscribers.length, slowestSubscriber: this.subscriberStats!.slowest(subscribers) } };
   }
 }
