@@ -1,115 +1,27 @@
 import { performance } from 'node:perf_hooks';
+import { achievedRate, cpuMicros, measuredUtilization, mergeSecond, splitEvenly, sum } from './merge-second.js';
+import { DEFAULT_HANDSHAKE_CONCURRENCY, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MESSAGE_TIMEOUT_MS, DEFAULT_PACER } from './driver-options.js';
+import { WorkerLostError } from './worker-lost-error.js';
+import type { DriverOptions, OpenSummary, PhaseOptions, PhaseSummary } from './driver-options.js';
 import { InfrastructureError } from '../errors.js';
-import { encodeHistogram, mergeEncodedHistograms, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
-import type { Histogram } from '../metrics/latency-histogram.js';
-import type { CpuPin } from '../cpu-pin.js';
+import { encodeHistogram, mergeEncodedHistograms, percentileMs } from '../metrics/latency-histogram.js';
 import { TypedEmitter } from './driver-events.js';
 import type { DriverEvents, LoadSecond } from './driver-events.js';
 import { WorkerProcess } from './worker-process.js';
 import { DEFAULT_HANDSHAKE } from './handshake-options.js';
-import type { HandshakeOptions } from './handshake-options.js';
 import { mergeBroadcasts, mergeChurn, mergeHeartbeats } from './traffic-merge.js';
 import type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
-import type { LoadCommand, OpenedReport, Pacer, PhaseCounters, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
+import type { OpenedReport, PhaseReport, SnapshotReport, WorkerMessage } from './worker-protocol.js';
 import { MAX_SETTLE_MS } from './send-lag-settling.js';
 
-export const DEFAULT_HANDSHAKE_CONCURRENCY = 256;
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
-export const DEFAULT_MESSAGE_TIMEOUT_MS = 5_000;
-export const DEFAULT_PACER: Pacer = 'precise';
-/** 4 MiB queued on one connection means the server stopped reading; stop queueing there. */
-export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+export { DEFAULT_HANDSHAKE_CONCURRENCY, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MESSAGE_TIMEOUT_MS, DEFAULT_PACER } from './driver-options.js';
+export type { DriverOptions, OpenSummary, PhaseOptions, PhaseSummary, PhaseTraffic } from './driver-options.js';
+export type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
+export { splitEvenly } from './merge-second.js';
+export { WorkerLostError } from './worker-lost-error.js';
+
 /** Lead time between "go" and the first intended send, so every worker starts on the same beat. */
 const PHASE_START_LEAD_MS = 200;
-
-/** A worker died mid-phase; `partial` is what the other workers measured (never zeroed). */
-export class WorkerLostError extends InfrastructureError {
-  constructor(
-    cause: InfrastructureError,
-    readonly partial: PhaseSummary,
-    readonly lostWorkers: number[],
-  ) {
-    super(cause.code, `${cause.message}; what the other workers measured is kept (${lostWorkers.length} worker${lostWorkers.length === 1 ? '' : 's'} lost)`, { cause });
-  }
-}
-
-export interface DriverOptions {
-  url: string;
-  workers: number;
-  /** Source addresses per worker (whole addresses, never shared, so workers' ports cannot collide). */
-  localAddressesByWorker?: string[][];
-  /** The most connections each worker will hold (sizes its heap; see workerHeapFlags). */
-  connectionsByWorker?: number[];
-  handshakeConcurrency?: number;
-  handshakeTimeoutMs?: number;
-  handshake?: HandshakeOptions;
-  /** Run every worker on these CPUs only (taskset), apart from a pinned target. */
-  pin?: CpuPin;
-}
-
-/** All workers' `opened` reports merged: counts and memory summed, `openMs` the slowest worker's. */
-export type OpenSummary = Omit<OpenedReport, 'type'>;
-
-export interface PhaseOptions {
-  ratePerConnection: number;
-  messageBytes: number;
-  durationMs: number;
-  warmupMs: number;
-  messageTimeoutMs?: number;
-  maxBufferedBytes?: number;
-  pacer?: Pacer;
-  /**
-   * Wall clock (epoch ms) of the first intended send, agreed with other shards by a start barrier;
-   * default: now plus a short lead, so every worker starts on the same beat.
-   */
-  startEpochMs?: number;
-  /** The traffic shape (message, pattern, heartbeat): the same for every worker. */
-  traffic?: PhaseTraffic;
-  /** @default MAX_SETTLE_MS — how long the measurement may wait past the warm-up for the send lag to settle. */
-  maxSettleMs?: number;
-}
-
-/** The parts of a load command that shape the traffic rather than its size and timing. */
-export type { BroadcastSummary, ChurnSummary, HeartbeatSummary } from './traffic-merge.js';
-
-export type PhaseTraffic = Pick<LoadCommand, 'message' | 'pattern' | 'publishers' | 'subscribeTemplate' | 'pingIntervalMs' | 'stormAtMs'> & {
-  /** Reconnects per second across all workers; each worker takes its share. */
-  churnRatePerSec?: number;
-};
-
-
-export interface PhaseSummary extends PhaseCounters {
-  phaseId: number;
-  /** Wall clock (epoch ms) of second 0 of the phase: what aligns shards' timelines. */
-  startEpochMs: number;
-  connections: number;
-  dropsByCode: Record<string, number>;
-  measuredMs: number;
-  /** Echoes that arrived inside the measured window, all workers (see PhaseReport.receivedInWindow). */
-  receivedInWindow: number;
-  /** The longest any worker waited past the warm-up for its send lag to settle (excluded from the figures). */
-  settleMs: number;
-  /** Whether every worker's send lag settled within the bound. */
-  settled: boolean;
-  /** Echoes per second that arrived inside the measured window. */
-  achievedPerSec: number;
-  /** Bytes per second of echoes received inside the measured window, as delivered (a truncated echo counts its own length). */
-  achievedBytesPerSec: number;
-  /** RTT over the measured window, microseconds; the caller owns (and may encode) it. */
-  rtt: Histogram;
-  sendLagP99Ms: number;
-  sendLagMaxMs: number;
-  /** Busiest worker's event-loop utilization, averaged over the measured seconds (whole phase if none). */
-  eventLoopUtilization: number;
-  workerHeapUsedBytes: number;
-  workerRssBytes: number;
-  /** Driver CPU (all workers and the coordinator, user + system) per echoed message over the phase; NaN without echoes. */
-  cpuMicrosPerEcho: number;
-  seconds: LoadSecond[];
-  heartbeat?: HeartbeatSummary;
-  broadcast?: BroadcastSummary;
-  churn?: ChurnSummary;
-}
 
 interface Pending<T> {
   reports: T[];
@@ -361,53 +273,4 @@ export class LoadDriver extends TypedEmitter<DriverEvents> {
       this.emit('second', merged);
     }
   }
-}
-
-function mergeSecond(phaseId: number, second: number, snapshots: SnapshotReport[], warmup: boolean): LoadSecond {
-  const rtt = mergeEncodedHistograms(snapshots.map((snapshot) => snapshot.histogram));
-  const lag = mergeEncodedHistograms(snapshots.map((snapshot) => snapshot.sendLagHistogram));
-  const merged: LoadSecond = {
-    phaseId,
-    second,
-    warmup,
-    connections: sum(snapshots, (snapshot) => snapshot.connections),
-    sent: sum(snapshots, (snapshot) => snapshot.sent),
-    received: sum(snapshots, (snapshot) => snapshot.received),
-    timedOut: sum(snapshots, (snapshot) => snapshot.timedOut),
-    latencyMs: summarizeLatencyMs(rtt),
-    sendLagP99Ms: percentileMs(lag, 99),
-    sendLagMaxMs: lag.totalCount === 0 ? 0 : lag.maxValue / 1000,
-    eventLoopUtilization: Math.max(...snapshots.map((snapshot) => snapshot.eventLoopUtilization)),
-    // Kept encoded so that shards' seconds merge exactly later (`wsbench merge`).
-    ...(rtt.totalCount === 0 ? {} : { histogram: encodeHistogram(rtt) }),
-  };
-  rtt.destroy();
-  lag.destroy();
-  return merged;
-}
-
-function measuredUtilization(seconds: readonly LoadSecond[]): number | undefined {
-  const measured = seconds.filter((second) => !second.warmup);
-  return measured.length === 0 ? undefined : sum(measured, (second) => second.eventLoopUtilization) / measured.length;
-}
-
-function achievedRate(received: number, measuredMs: number): number {
-  return measuredMs <= 0 ? 0 : received / (measuredMs / 1000);
-}
-
-/** Splits `total` into `parts` integers that differ by at most one. */
-export function splitEvenly(total: number, parts: number): number[] {
-  const base = Math.floor(total / parts);
-  const remainder = total % parts;
-  return Array.from({ length: parts }, (_, index) => base + (index < remainder ? 1 : 0));
-}
-
-function cpuMicros(usage: NodeJS.CpuUsage): number {
-  return usage.user + usage.system;
-}
-
-function sum<T>(items: readonly T[], value: (item: T) => number): number {
-  let total = 0;
-  for (const item of items) total += value(item);
-  return total;
 }
