@@ -19,6 +19,11 @@ export interface TcpCounterFiles {
 
 const PROC_FILES = { netstat: '/proc/net/netstat', snmp: '/proc/net/snmp' };
 
+/** The counters of the network namespace process `pid` is in (a target in a namespace of its own: this run's alone). */
+export function tcpCounterFilesOf(pid: number): TcpCounterFiles {
+  return { netstat: `/proc/${pid}/net/netstat`, snmp: `/proc/${pid}/net/snmp` };
+}
+
 /** Reads the counters now; null when /proc/net is not readable (not Linux, a sandbox). */
 export function readTcpCounters(files: TcpCounterFiles = PROC_FILES): TcpCounters | null {
   try {

@@ -6,9 +6,10 @@ import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-mete
 import type { ServerCostReport } from '../metrics/server-cost.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
-import { diffTcpCounters } from '../metrics/tcp-counters.js';
+import { diffTcpCounters, tcpCounterFilesOf } from '../metrics/tcp-counters.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
 import type { LoadPlan, MachineLimits } from '../plan/preflight.js';
+import type { TargetNamespacePlan } from '../targets/target-namespace-plan.js';
 import { LOG_TAIL_LINES } from '../targets/target-process.js';
 import type { RunningTarget } from '../targets/target-process.js';
 import { TOOL_VERSION } from '../tool-info.js';
@@ -68,6 +69,8 @@ export class MeasurementSession {
   private readonly deps: SessionDeps;
   /** The target's knobs as started: the SPEC's, with the processes the fd-limit plan needs. */
   private readonly targetKnobs: Record<string, string>;
+  /** The target's own network namespace, when its knobs set sysctls or its file limit. */
+  private readonly namespace: TargetNamespacePlan | undefined;
   private readonly options: SessionOptions;
   private driverInstance: SessionDriver | undefined;
   private zeroMs = performance.now();
@@ -81,7 +84,10 @@ export class MeasurementSession {
     this.deps = { ...DEFAULT_SESSION_DEPS, ...options.deps };
     this.url = options.url ?? '';
     this.limits = this.deps.readMachineLimits();
-    this.plan = planSession(options, this.limits);
+    const planned = planSession(options, this.limits, this.deps);
+    this.plan = planned.plan;
+    this.namespace = planned.namespace;
+    for (const warning of this.plan.warnings) options.emit({ type: 'warning', message: warning });
     this.targetKnobs = planTargetKnobs(options.target, options.definition, this.plan, (message) => options.emit({ type: 'warning', message }));
     this.sourceAddressesByWorker = this.plan.workers.map((worker) => worker.sourceAddresses.map((address) => address.address));
     this.env = this.deps.describeEnvironment(TOOL_VERSION);
@@ -106,7 +112,12 @@ export class MeasurementSession {
     this.git = await this.deps.readGitInfo();
     if (definition !== undefined) {
       emit({ type: 'stage', stage: 'starting-target', detail: this.options.target?.text ?? definition.name });
-      const target = await this.deps.startTarget({ definition, knobs: this.targetKnobs, ...(this.options.pinning === undefined ? {} : { pin: this.options.pinning.target }) });
+      const target = await this.deps.startTarget({
+        definition,
+        knobs: this.targetKnobs,
+        ...(this.options.pinning === undefined ? {} : { pin: this.options.pinning.target }),
+        ...(this.namespace === undefined ? {} : { namespace: this.namespace }),
+      });
       this.target = target;
       this.url = target.url;
       emit({ type: 'target-ready', pid: target.pid, url: target.url, commandLine: target.commandLine, ...(target.metricsUrl === undefined ? {} : { metricsUrl: target.metricsUrl }) });
@@ -139,7 +150,12 @@ export class MeasurementSession {
       this.timeline.push({ ...point, ...(server === undefined ? {} : { server }) });
       emit({ type: 'second', second, durationMs: this.phaseDurationMs });
     });
-    this.tcpBefore = this.deps.readTcpCounters();
+    this.tcpBefore = this.readTcp();
+  }
+
+  /** A target in a namespace of its own: its namespace's counters, this run's alone; else this host's, everyone's. */
+  private readTcp(): TcpCounters | null {
+    return this.target?.namespace === undefined ? this.deps.readTcpCounters() : this.deps.readTcpCounters(tcpCounterFilesOf(this.target.pid));
   }
 
   /** Opens `count` more connections (earlier ones stay open); fails when none at all is open afterwards. */
@@ -227,7 +243,7 @@ export class MeasurementSession {
     const samples = this.sampler?.stop() ?? [];
     await this.costMeter?.finish();
     // Read before the target stops: its closing sockets would add resets that are not the measurement's.
-    if (this.tcpBefore !== null) this.tcp = diffTcpCounters(this.tcpBefore, this.deps.readTcpCounters());
+    if (this.tcpBefore !== null) this.tcp = diffTcpCounters(this.tcpBefore, this.readTcp());
     await this.target?.stop();
     await this.driverInstance?.close();
     return samples;

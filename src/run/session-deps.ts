@@ -8,10 +8,11 @@ import type { ServerCostMeter, ServerCostMeterOptions } from '../metrics/server-
 import { createServerSampler } from '../metrics/server-sampler.js';
 import type { ServerSampler, ServerSamplerOptions } from '../metrics/server-sampler.js';
 import { readTcpCounters } from '../metrics/tcp-counters.js';
-import type { TcpCounters } from '../metrics/tcp-counters.js';
+import type { TcpCounterFiles, TcpCounters } from '../metrics/tcp-counters.js';
 import { readMachineLimits } from '../plan/preflight.js';
 import type { MachineLimits } from '../plan/preflight.js';
 import { startTarget } from '../targets/target-process.js';
+import { usedSubnetsOnHost } from '../targets/target-namespace.js';
 import type { RunningTarget, StartTargetOptions } from '../targets/target-process.js';
 import { readGitInfo } from './git-info.js';
 import type { GitInfo } from './git-info.js';
@@ -39,7 +40,10 @@ export interface SessionDeps {
   readMachineLimits: () => MachineLimits;
   readGitInfo: () => Promise<GitInfo>;
   describeEnvironment: (toolVersion: string) => EnvironmentInfo;
-  readTcpCounters: () => TcpCounters | null;
+  /** This namespace's counters, or those of `files` (a target's own namespace). */
+  readTcpCounters: (files?: TcpCounterFiles) => TcpCounters | null;
+  /** Third octets of 10.251.X.0/24 on this host's interfaces, so a target namespace picks a free /24. */
+  usedNamespaceSubnets: () => ReadonlySet<number>;
 }
 
 export const DEFAULT_SESSION_DEPS: SessionDeps = {
@@ -50,5 +54,6 @@ export const DEFAULT_SESSION_DEPS: SessionDeps = {
   readMachineLimits: () => readMachineLimits(),
   readGitInfo: () => readGitInfo(),
   describeEnvironment: (toolVersion) => describeEnvironment(toolVersion),
-  readTcpCounters: () => readTcpCounters(),
+  readTcpCounters: (files) => readTcpCounters(files),
+  usedNamespaceSubnets: () => usedSubnetsOnHost(),
 };

@@ -5,6 +5,7 @@ import { GOBWAS_FIXTURE_DIR, buildGobwasFixture } from './fixture-build.js';
 import { pathInCheckout } from './git-checkout.js';
 import { bytesKnob, countKnob, enumKnob } from './target-definition.js';
 import type { KnobDefinition, TargetDefinition } from './target-definition.js';
+import { NAMESPACE_KNOBS } from './target-namespace-plan.js';
 
 /** The fixtures' ready line (fixtures/*\/README.md): printed once, when every process listens. */
 const FIXTURE_READY_LINE = /^wsbench-fixture ready /;
@@ -33,6 +34,8 @@ const sharedKnobs: Record<string, KnobDefinition> = {
     'a process-wide lock held (sleeping, no CPU) this many microseconds per message, so echoes queue behind each other',
     { allowZero: true, max: MAX_INJECT_US },
   ),
+  // somaxconn, syn-backlog, tw-reuse, fin-timeout-s, nofile: the target then runs in a network namespace of its own.
+  ...NAMESPACE_KNOBS,
 };
 
 const procsOf = (knobs: Record<string, string>): number => Number(knobs.procs ?? 1);

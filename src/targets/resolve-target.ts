@@ -5,6 +5,7 @@ import type { TargetDefinition } from './target-definition.js';
 import { didYouMean } from '../did-you-mean.js';
 import type { TargetSpec } from './target-spec.js';
 import { checkoutRevision } from './git-checkout.js';
+import { checkNamespaceSupport } from './target-namespace.js';
 
 /** Finds the definition a SPEC names: the config's targets first, then the built-ins. */
 export function resolveTargetDefinition(spec: TargetSpec, configTargets: Record<string, TargetDefinition> = {}): TargetDefinition {
@@ -21,6 +22,8 @@ export function resolveTargetDefinition(spec: TargetSpec, configTargets: Record<
     if (error instanceof UsageError) throw new UsageError(error.code, `${spec.text}: ${error.message}`, { cause: error });
     throw error;
   }
+  // Knobs that need a network namespace: refused here (exit 2) on a machine that cannot make one.
+  if (Object.values(definition.knobs).some((knob) => knob.host !== undefined)) checkNamespaceSupport(spec.text, spec.knobs);
   return definition;
 }
 

@@ -2,11 +2,14 @@ import { UsageError, describeValue } from '../errors.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseBytes, parsePositiveInteger } from '../units.js';
 import type { RevisionCheckout } from './git-checkout.js';
+import type { HostSetting } from './target-namespace-plan.js';
 
 /** A knob of a target: a `KEY=VALUE` in the target SPEC that becomes a command-line flag of the server. */
 export interface KnobDefinition {
-  /** The server's flag, e.g. `--model`. */
-  flag: string;
+  /** The server's flag, e.g. `--model`; absent for a knob that sets the server's surroundings (`host`). */
+  flag?: string;
+  /** Set around the server instead of passed to it: a sysctl of its own network namespace, its file limit. */
+  host?: HostSetting;
   description: string;
   /** Checks a value and returns it as the flag's argument; throws a UsageError naming the knob. */
   parse: (raw: string, knob: string) => string;
@@ -91,7 +94,8 @@ export function knobArguments(definition: TargetDefinition, knobs: Record<string
         `Target ${definition.name} has no knob ${JSON.stringify(knob)}.${didYouMean(knob, known)} Its knobs are: ${known.length === 0 ? '(none)' : known.join(', ')}`,
       );
     }
-    args.push(knobDefinition.flag, knobDefinition.parse(raw, knob));
+    const value = knobDefinition.parse(raw, knob);
+    if (knobDefinition.flag !== undefined) args.push(knobDefinition.flag, value);
   }
   definition.checkKnobs?.(knobs);
   return args;

@@ -1,14 +1,16 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import type { ResultPromise } from 'execa';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { pinnedCommand } from '../cpu-pin.js';
 import type { CpuPin } from '../cpu-pin.js';
+import { findExecutable } from './find-executable.js';
 import { LogTail } from './log-tail.js';
 import { findFreePort, isAccepting } from './free-port.js';
 import { fillPlaceholders, knobArguments } from './target-definition.js';
 import type { TargetDefinition } from './target-definition.js';
+import { commandInNamespace, createTargetNamespace, removeTargetNamespace } from './target-namespace.js';
+import type { TargetNamespacePlan } from './target-namespace-plan.js';
 
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 /** SIGTERM first; a server still up after this long gets SIGKILL. */
@@ -32,6 +34,8 @@ export interface StartTargetOptions {
   /** Fixed port; by default a free one is chosen so every trial gets a fresh server. */
   port?: number;
   readyTimeoutMs?: number;
+  /** Run the target in this network namespace (made here, removed when it stops or fails to start). */
+  namespace?: TargetNamespacePlan;
 }
 
 /** A started, ready server under test. */
@@ -42,6 +46,8 @@ export interface RunningTarget {
   /** The command line, for reports and for reproducing the run by hand. */
   commandLine: string;
   logTail: LogTail;
+  /** The network namespace it runs in (its own, with the knobs' sysctls), when it has one. */
+  namespace?: TargetNamespacePlan;
   /** Settles when the process exits, for whatever reason. */
   exited: Promise<TargetExit>;
   readonly hasExited: boolean;
@@ -57,40 +63,40 @@ export interface RunningTarget {
 /** util-linux `setpriv`: sets PR_SET_PDEATHSIG, then execs the target (same pid), so it cannot outlive wsbench. */
 const PDEATHSIG_WRAPPER = process.platform === 'linux' ? ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => existsSync(candidate)) : undefined;
 
-/** The command as it will be run, or undefined when there is no such executable (PATH searched for a bare name). */
-export function findExecutable(command: string, cwd: string | undefined, searchPath: string | undefined): string | undefined {
-  const runnable = (candidate: string): boolean => {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return statSync(candidate).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) {
-    const resolved = path.resolve(cwd ?? process.cwd(), command);
-    return runnable(resolved) ? resolved : undefined;
+export async function startTarget(options: StartTargetOptions): Promise<RunningTarget> {
+  const { namespace } = options;
+  if (namespace === undefined) return startTargetProcess(options, TARGET_HOST);
+  await createTargetNamespace(namespace);
+  try {
+    const target = await startTargetProcess(options, namespace.targetAddress);
+    const stopProcess = target.stop;
+    // The namespace goes once its server is gone, however the run ends (a crash too: the session stops it).
+    target.stop = async (graceMs) => {
+      const exit = await stopProcess(graceMs);
+      await removeTargetNamespace(namespace.name);
+      return exit;
+    };
+    return target;
+  } catch (error) {
+    await removeTargetNamespace(namespace.name);
+    throw error;
   }
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, command);
-    if (runnable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
-export async function startTarget(options: StartTargetOptions): Promise<RunningTarget> {
-  const { definition } = options;
+async function startTargetProcess(options: StartTargetOptions, host: string): Promise<RunningTarget> {
+  const { definition, namespace } = options;
   const knobArgs = knobArguments(definition, options.knobs);
+  // A fresh namespace has every port free; on the host, pick free ones.
   const port = options.port ?? (await findFreePort(TARGET_HOST));
   const metricsPort = definition.servesMetrics ? await findFreePort(TARGET_HOST) : undefined;
-  const metricsAddr = metricsPort === undefined ? undefined : `${TARGET_HOST}:${metricsPort}`;
-  if (await isAccepting(TARGET_HOST, port)) {
-    throw new UsageError('PORT_IN_USE', `Port ${port} on ${TARGET_HOST} is already in use by another process; stop it or choose another port for target ${definition.name}`);
+  const metricsAddr = metricsPort === undefined ? undefined : `${host}:${metricsPort}`;
+  if (namespace === undefined && (await isAccepting(host, port))) {
+    throw new UsageError('PORT_IN_USE', `Port ${port} on ${host} is already in use by another process; stop it or choose another port for target ${definition.name}`);
   }
   const command = definition.prepare === undefined ? definition.command : await definition.prepare();
-  const args = [...fillPlaceholders(definition.args, { port, host: TARGET_HOST, metricsAddr }), ...knobArgs];
-  const launch = pinnedCommand(options.pin, command, args);
+  const args = [...fillPlaceholders(definition.args, { port, host, metricsAddr }), ...knobArgs];
+  const pinned = pinnedCommand(options.pin, command, args);
+  const launch = namespace === undefined ? pinned : commandInNamespace(namespace, pinned.command, pinned.args);
   const commandLine = [launch.command, ...launch.args].map(quoteArgument).join(' ');
 
   const logTail = new LogTail();
@@ -156,10 +162,11 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
 
   const running: RunningTarget = {
     pid,
-    url: `ws://${TARGET_HOST}:${port}${definition.wsPath}`,
+    url: `ws://${host}:${port}${definition.wsPath}`,
     metricsUrl: metricsAddr === undefined ? undefined : `http://${metricsAddr}/metrics`,
     commandLine,
     logTail,
+    ...(namespace === undefined ? {} : { namespace }),
     exited,
     get hasExited() {
       return exitedAlready;
@@ -169,7 +176,7 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
 
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const deadline = Date.now() + readyTimeoutMs;
-  while (!(readyLineSeen && (await isAccepting(TARGET_HOST, port)))) {
+  while (!(readyLineSeen && (await isAccepting(host, port)))) {
     if (exitedAlready) {
       const exit = await exited;
       const tail = logTail.last(LOG_TAIL_LINES);
@@ -177,7 +184,7 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
       throw new InfrastructureError(
         portTaken ? 'PORT_IN_USE' : 'TARGET_EXITED_BEFORE_READY',
         portTaken
-          ? `Target ${definition.name} could not listen on ${TARGET_HOST}:${port}: the address is already in use`
+          ? `Target ${definition.name} could not listen on ${host}:${port}: the address is already in use`
           : `Target ${definition.name} exited before it was ready (${describeExit(exit)}): \`${commandLine}\``,
         { logTail: tail },
       );
