@@ -26,7 +26,7 @@ function runMarkdown(result: RunResult): string {
       ['latency p99.9 / max', latencyMs === null ? '—' : `${formatMs(latencyMs.p999)} / ${formatMs(latencyMs.max)}`],
       ['connections', `${formatCount(connections.established)} of ${formatCount(connections.attempted)}, ${formatCount(connections.failed)} failed, ${formatCount(connections.dropped)} dropped`],
       ['messages', `${formatCount(messages.sent)} sent, ${formatCount(messages.received)} echoed, ${formatCount(messages.timedOut)} timed out`],
-      ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}`],
+      ['server', `CPU ${server.cpuPercent === null ? '—' : `${server.cpuPercent.toFixed(0)}% of one core`}, peak RSS ${formatBytes(server.peakRssBytes)}${server.mergedFrom === undefined ? '' : ` (read by shard ${server.mergedFrom.shard}; costs over all shards' ${server.mergedFrom.messages} echoes and ${server.mergedFrom.connections} connections)`}`],
       ...serverCostRows(server),
       ...(result.shards === undefined ? [] : [['shards', shardsCell(result)]]),
     ]),

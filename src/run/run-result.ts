@@ -81,6 +81,11 @@ export interface RunServer extends ServerCost {
   samples: ServerSample[];
   /** The readings the cost figures come from, and why any of them is null. */
   costBasis: ServerCostBasis | null;
+  /**
+   * A merged result only: the shard whose readings these are (every shard watched the same server) and the
+   * merged work they are divided by (src/shard/merge-server.ts).
+   */
+  mergedFrom?: { shard: number; messages: number; connections: number; note: string };
 }
 
 export interface RunResult extends ResultHeader<'run'> {

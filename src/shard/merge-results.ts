@@ -4,6 +4,7 @@ import type { RunResult, RunStatus, ShardEntry } from '../run/run-result.js';
 import { CLOCK_OFFSET_WARN_MS, clockWarning } from './clock-offset.js';
 import { DEFAULT_ERROR_BUDGET, judgeErrorBudget } from '../run/error-budget.js';
 import { correctedStartEpochMs, mergeTimelines } from './merge-timeline.js';
+import { mergeServer } from './merge-server.js';
 import { shardName } from './shard-spec.js';
 
 /** One file given to `wsbench merge`: its parsed result, or why it could not be read. */
@@ -100,8 +101,8 @@ export function mergeShardResults(inputs: readonly ShardInput[]): RunResult {
       saturated: status === 'saturated',
       saturationReasons,
     },
-    // Every shard loads the same server; the first shard that sampled it speaks for it.
-    server: merged.find((result) => result.server.cpuPercent !== null)?.server ?? first.server,
+    // Every shard loads the same server: one shard's readings, over all shards' work.
+    server: mergeServer(merged, first),
     machine: mergeMachine(merged),
     timeline,
     loadStartedAtEpochMs: originEpochMs,

@@ -32,7 +32,8 @@ export interface NamespaceSupportProbe {
 
 const SYSTEM_PROBE: NamespaceSupportProbe = {
   uid: process.getuid?.(),
-  findCommand: (name) => findExecutable(name, undefined, `${process.env.PATH ?? ''}:/usr/sbin:/sbin:/usr/bin:/bin`),
+  // PATH only: the same search execa makes when it runs `ip`.
+  findCommand: (name) => findExecutable(name, undefined, process.env.PATH),
 };
 
 /**

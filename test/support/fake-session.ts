@@ -117,6 +117,7 @@ export function fakeWorld(serverFor: (definition: TargetDefinition, knobs: Recor
       readGitInfo: async () => ({ commit: null, ref: null, dirty: null }),
       describeEnvironment: () => FAKE_ENV,
       readTcpCounters: () => null,
+      usedNamespaceSubnets: () => new Set<number>(),
       createCostMeter: () => fakeCostMeter(() => [...byUrl.values()].find((state) => !state.target.hasExited)),
     },
     started,
