@@ -98,6 +98,8 @@ for (( i = 0; i < hosts; i++ )); do
   attach "$tag-h$i" "vh$i" "$(address_of "$i")"
   # One source address per host: its whole port range (per namespace) to the one target address.
   ip netns exec "$tag-h$i" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+  # Shard 0 listens for the rendezvous after opening its connections: keep their ports off that one.
+  ip netns exec "$tag-h$i" sysctl -qw net.ipv4.ip_local_reserved_ports="$rendezvous_port"
 done
 
 binary=$(node -e "import('$PWD/dist/targets/fixture-build.js').then((m) => m.buildGobwasFixture()).then((p) => console.log(p))")
