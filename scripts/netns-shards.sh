@@ -8,6 +8,8 @@
 #   HOSTS=4 CONNECTIONS=200000 RATE=0.05 DURATION=75s WARMUP=5s SIZE=64
 #   PROCS=12 (target processes, SO_REUSEPORT; each holds < 20000 fds)  MODEL=epoll
 #   WORKERS=3 (driver processes per host; each holds < 20000 sockets)
+#   PER_ADDRESS=2000 (connections per source address: each host gets ceil(shard / PER_ADDRESS) addresses and
+#                     its shard binds them; 0 = one address, ports chosen by connect())
 #   KILL_SHARD=I KILL_AFTER=SECONDS   SIGKILL shard I (all its processes) that long after the shards start (default 10)
 #   SKIP_SHARD=I                      never start shard I (a shard that never reaches the barrier)
 #   BARRIER_TIMEOUT=180s
@@ -31,6 +33,7 @@ procs="${PROCS:-12}"
 model="${MODEL:-epoll}"
 workers="${WORKERS:-3}"
 barrier_timeout="${BARRIER_TIMEOUT:-180s}"
+per_address="${PER_ADDRESS:-2000}"
 port=9000
 rendezvous_port=7400
 
@@ -89,6 +92,15 @@ attach() { # namespace, veth name on the bridge side, address
   ip -n "$1" addr add "$3/16" dev eth0
   ip -n "$1" link set eth0 up
 }
+# A host's shard: its connections, and the source addresses that carry them (10.250.(i+1).1, .2, …).
+shard_size() { echo $(( connections / hosts + ($1 < connections % hosts ? 1 : 0) )); }
+address_count() {
+  if (( per_address == 0 )); then echo 1; return; fi
+  local n=$(( ($(shard_size "$1") + per_address - 1) / per_address ))
+  (( n < workers )) && n=$workers
+  (( n > 250 )) && n=250
+  echo "$n"
+}
 add_namespace "$target_ns"
 attach "$target_ns" vt 10.250.0.1
 # The target's accept queue: the seed's somaxconn, set in its namespace only.
@@ -96,6 +108,9 @@ ip netns exec "$target_ns" sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_
 for (( i = 0; i < hosts; i++ )); do
   add_namespace "$tag-h$i"
   attach "$tag-h$i" "vh$i" "$(address_of "$i")"
+  # connect() and bind() search a source address's ports for a free one, and that search grows with the
+  # ports taken: a few thousand connections per address keep every open short (the loopback plan's rule).
+  for (( a = 2; a <= $(address_count "$i"); a++ )); do ip -n "$tag-h$i" addr add "10.250.$(( i + 1 )).$a/16" dev eth0; done
   # One source address per host: its whole port range (per namespace) to the one target address.
   ip netns exec "$tag-h$i" sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
   # Shard 0 listens for the rendezvous after opening its connections: keep their ports off that one.
@@ -123,7 +138,9 @@ echo "== $hosts shards of $connections connections × $rate msg/s × $size B for
 shard_pids=()
 for (( i = 0; i < hosts; i++ )); do
   if [[ "${SKIP_SHARD:-}" == "$i" ]]; then echo "   shard $i/$hosts not started (SKIP_SHARD)"; shard_pids+=(0); continue; fi
-  ip netns exec "$tag-h$i" node "$cli" run --url "ws://10.250.0.1:$port/" --shard "$i/$hosts" \
+  sources=()
+  (( per_address > 0 )) && sources=(--source-addresses "10.250.$(( i + 1 )).1-$(address_count "$i")")
+  ip netns exec "$tag-h$i" node "$cli" run --url "ws://10.250.0.1:$port/" --shard "$i/$hosts" "${sources[@]}" \
     --connections "$connections" --rate "$rate" --size "$size" --duration "$duration" --warmup "$warmup" --workers "$workers" \
     --rendezvous "$(address_of 0):$rendezvous_port" --barrier-timeout "$barrier_timeout" \
     --json "$out/shard-$i.json" --quiet >"$out/shard-$i.log" 2>&1 &

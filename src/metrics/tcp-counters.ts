@@ -10,6 +10,8 @@ export interface TcpCounters {
   listenDrops: number;
   retransSegs: number;
   resets: number;
+  /** Whose traffic they count: the machine's namespace (every process's), or a target's own namespace (this run's). */
+  scope?: 'machine' | 'target-namespace';
 }
 
 export interface TcpCounterFiles {

@@ -79,7 +79,7 @@ function handshakeLines(result: RunResult): string[] {
   if (abnormalClosures !== undefined && abnormalClosures.total > 0) lines.push(`  closures    ${formatCount(abnormalClosures.total)} abnormal (not asked by wsbench): ${formatCodes(abnormalClosures.byCode)}`);
   const tcp = result.tcp;
   if (tcp != null && tcp.listenOverflows + tcp.listenDrops + tcp.retransSegs + tcp.resets > 0) {
-    lines.push(`  tcp         ${formatCount(tcp.listenOverflows)} listen overflows, ${formatCount(tcp.listenDrops)} listen drops, ${formatCount(tcp.retransSegs)} retransmits, ${formatCount(tcp.resets)} resets (machine-wide, during the run)`);
+    lines.push(`  tcp         ${formatCount(tcp.listenOverflows)} listen overflows, ${formatCount(tcp.listenDrops)} listen drops, ${formatCount(tcp.retransSegs)} retransmits, ${formatCount(tcp.resets)} resets (${tcp.scope === 'target-namespace' ? "the target's own network namespace" : 'machine-wide'}, during the run)`);
   }
   return lines;
 }

@@ -243,7 +243,10 @@ export class MeasurementSession {
     const samples = this.sampler?.stop() ?? [];
     await this.costMeter?.finish();
     // Read before the target stops: its closing sockets would add resets that are not the measurement's.
-    if (this.tcpBefore !== null) this.tcp = diffTcpCounters(this.tcpBefore, this.readTcp());
+    if (this.tcpBefore !== null) {
+      const tcp = diffTcpCounters(this.tcpBefore, this.readTcp());
+      this.tcp = tcp === null ? null : { ...tcp, scope: this.target?.namespace === undefined ? 'machine' : 'target-namespace' };
+    }
     await this.target?.stop();
     await this.driverInstance?.close();
     return samples;

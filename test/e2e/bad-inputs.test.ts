@@ -81,6 +81,8 @@ const CASES: Case[] = [
   ['knob value with a typo', ['run', '--target', 'gobwas:model=epol'], /Did you mean model=epoll\?/],
   ['zero processes', ['run', '--target', 'gobwas:procs=0'], /knob procs to be a positive integer/],
   ['a thousand processes', ['run', '--target', 'gobwas:procs=1000'], /knob procs to be at most 64/],
+  ['a sysctl knob out of the kernel\'s range', ['run', '--target', 'gobwas:tw-reuse=3'], /knob tw-reuse to be an integer in 0\.\.2; got "3"\. Give e\.g\. tw-reuse=1/],
+  ['a file limit below what a server needs', ['compare', '--a', 'gobwas:nofile=4', '--b', 'gobwas'], /gobwas:nofile=4: Expected knob nofile to be an integer in 16\.\.1048576/],
   ['malformed target spec', ['run', '--target', 'gobwas:model'], /"model" is not KEY=VALUE/],
   ['knob given twice', ['run', '--target', 'gobwas:model=epoll,model=goroutine'], /knob model is given twice/],
   ['target at a git ref in run', ['run', '--target', 'gobwas@v1'], /a target at a git ref is built in a worktree by `wsbench compare`/],

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/run/run-result.js';
 import { resolveTargetDefinition } from '../../src/targets/resolve-target.js';
@@ -9,7 +10,7 @@ import { sweepStaleTargetNamespaces, usedSubnetsOnHost } from '../../src/targets
 import { hostSettingsOf, planTargetNamespace } from '../../src/targets/target-namespace-plan.js';
 import { startTarget } from '../../src/targets/target-process.js';
 import { parseTargetSpec } from '../../src/targets/target-spec.js';
-import { isAlive, readJson, runCli, startCli, waitForOutput } from '../support/cli.js';
+import { CLI, isAlive, readJson, runCli, startCli, waitForOutput } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-target-netns-'));
 
@@ -32,6 +33,32 @@ const namespacesOf = (pid: number): string[] =>
     .filter((name) => name.startsWith(`wsbench-target-${pid}-`));
 const inNamespaceOf = (pid: number, command: string, ...args: string[]): string => execFileSync('nsenter', ['-t', String(pid), '-n', command, ...args], { encoding: 'utf8' });
 const hostSomaxconn = (): string => readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim();
+
+describe('TCP-layer knobs where no namespace can be made', () => {
+  const cliReadableByNobody = (() => {
+    try {
+      execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', CLI]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(process.getuid?.() !== 0 || !cliReadableByNobody)('without root: exit 2 before anything starts, naming the reason and the fix', async () => {
+    const run = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, 'run', '--target', 'gobwas:somaxconn=128', '--connections', '10'], { reject: false, env: { HOME: os.tmpdir(), CI: 'true' } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/gobwas:somaxconn=128: somaxconn=128 runs the target in a network namespace of its own, which needs root \(ip netns\), but wsbench runs as uid 65534\. Run wsbench as root \(sudo\), or drop somaxconn/);
+    expect(run.stdout).not.toMatch(/starting target/);
+  });
+
+  it('without ip on PATH: exit 2 naming iproute2', async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'wsbench-no-ip-'));
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    const run = await execa(process.execPath, [CLI, 'compare', '--a', 'gobwas:nofile=1024', '--b', 'gobwas'], { reject: false, env: { PATH: bin, CI: 'true' } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(process.getuid?.() === 0 ? /nofile=1024 runs the target in a network namespace of its own, which needs iproute2's `ip`, not found on PATH\. Install it \(apt-get install iproute2\)/ : /needs root/);
+  });
+});
 
 describe.skipIf(skipped !== undefined)('a target with TCP-layer knobs runs in a network namespace of its own', () => {
   it(titled('has the sysctls and the file limit inside, listens with that backlog, and leaves no namespace or veth behind'), async () => {
@@ -67,7 +94,7 @@ describe.skipIf(skipped !== undefined)('a target with TCP-layer knobs runs in a 
     expect(result.target.command).toMatch(/^ip netns exec wsbench-target-\d+-0 prlimit --nofile=4096:4096 -- /);
     expect(result.connections.established).toBe(300);
     expect(result.generator.sourceAddresses.every((address) => address.startsWith(result.target.url.slice(5).split('.').slice(0, 3).join('.')))).toBe(true);
-    expect(result.tcp).not.toBeNull();
+    expect(result.tcp?.scope).toBe('target-namespace');
     expect(namespacesOf(ownerOf(result))).toEqual([]);
   });
 
