@@ -84,6 +84,17 @@ export function ownerPidOf(namespace: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
+/** The host end of a namespace's veth pair, derived from its name so a sweep can delete it too. */
+export function hostInterfaceOf(ownerPid: number, sequence: number): string {
+  return `wst${ownerPid}x${sequence}`.slice(0, 15);
+}
+
+/** The host interface of a namespace of ours, or undefined for any other namespace. */
+export function hostInterfaceOfNamespace(namespace: string): string | undefined {
+  const match = STALE_NAME.exec(namespace);
+  return match === null ? undefined : hostInterfaceOf(Number(match[1]), Number(namespace.slice(namespace.lastIndexOf('-') + 1)));
+}
+
 /** One /24 per namespace in 10.251.0.0/16: .1 is the target, .2 … the host end (the driver's sources). */
 const SUBNET_FIRST_OCTETS = [10, 251] as const;
 export const SUBNETS = 256;
@@ -115,7 +126,7 @@ export function planTargetNamespace(request: NamespacePlanRequest): TargetNamesp
   const base = `${SUBNET_FIRST_OCTETS.join('.')}.${subnet}`;
   return {
     name: `${NAMESPACE_PREFIX}${ownerPid}-${sequence}`,
-    hostInterface: `wst${ownerPid}x${sequence}`.slice(0, 15),
+    hostInterface: hostInterfaceOf(ownerPid, sequence),
     targetAddress: `${base}.1`,
     hostAddresses: Array.from({ length: hostAddressCount }, (_, i) => `${base}.${i + 2}`),
     prefixLength: 24,

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import { execa } from 'execa';
 import { InfrastructureError, UsageError } from '../errors.js';
 import { findExecutable } from './find-executable.js';
-import { NAMESPACE_KNOBS, ownerPidOf, usedSubnetsOf } from './target-namespace-plan.js';
+import { NAMESPACE_KNOBS, hostInterfaceOfNamespace, ownerPidOf, usedSubnetsOf } from './target-namespace-plan.js';
 import type { TargetNamespacePlan } from './target-namespace-plan.js';
 
 /**
@@ -128,6 +128,9 @@ function removeNamespaceSync(name: string): void {
         // Already gone.
       }
     }
+    // Deleting the host end destroys the pair now; the namespace's own teardown is asynchronous.
+    const hostInterface = hostInterfaceOfNamespace(name);
+    if (hostInterface !== undefined) spawnSync('ip', ['link', 'delete', hostInterface], { stdio: 'ignore' });
     execFileSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
   } catch {
     // Already deleted (or never made): nothing is left to remove.

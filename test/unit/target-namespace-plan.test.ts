@@ -5,7 +5,7 @@ import { DEFAULT_SESSION_DEPS } from '../../src/run/session-deps.js';
 import { gobwasTarget, nodeTarget } from '../../src/targets/builtin-targets.js';
 import { knobArguments } from '../../src/targets/target-definition.js';
 import { checkNamespaceSupport } from '../../src/targets/target-namespace.js';
-import { MAX_HOST_ADDRESSES, hostSettingsOf, ownerPidOf, planTargetNamespace, usedSubnetsOf } from '../../src/targets/target-namespace-plan.js';
+import { MAX_HOST_ADDRESSES, hostInterfaceOfNamespace, hostSettingsOf, ownerPidOf, planTargetNamespace, usedSubnetsOf } from '../../src/targets/target-namespace-plan.js';
 import { parseTargetSpec } from '../../src/targets/target-spec.js';
 import { MACHINE } from '../support/machine.js';
 
@@ -93,6 +93,8 @@ describe('planTargetNamespace', () => {
     expect(ownerPidOf('wsb123-h0')).toBeUndefined();
     expect(ownerPidOf('wsbench-target-12-x')).toBeUndefined();
     expect(ownerPidOf('wsbench-target-77-0')).toBe(77);
+    expect(hostInterfaceOfNamespace(planTargetNamespace(request).name)).toBe(planTargetNamespace(request).hostInterface);
+    expect(hostInterfaceOfNamespace('wsb123-h0')).toBeUndefined();
   });
 });
 
