@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
  * so echoes are still timestamped the moment they arrive.
  *
  * The main thread only writes the wake time; it signals the helper only when the helper has ticked and is
- * parked waiting for a new one, so a wake-up costs one notify each way and nothing polls.
+ * parked waiting for a new one (once per park), so a wake-up costs one notify each way and nothing polls.
  */
 
 // Int32 slots of the shared signal array.
@@ -67,7 +67,12 @@ export class PreciseTicker {
   /** Sets the next wake-up, in epoch milliseconds (performance.timeOrigin + performance.now()). */
   wakeAtEpochMs(epochMs: number): void {
     this.wakeAt[0] = epochMs;
-    if (Atomics.load(this.signal, PARKED) === 1) {
+    // Taking PARKED back (a compare-exchange, not a load) does two things. It orders the store above
+    // before the read: with a plain load the store could still sit in this core's store buffer while the
+    // helper parks and reads the old wake time, and it would sleep through this change (up to
+    // MAX_SLEEP_MS late). And only the first change after a park notifies: at 30K msg/s the wake time
+    // moves on nearly every send, and each notify takes V8's global futex lock.
+    if (Atomics.compareExchange(this.signal, PARKED, 1, 0) === 1) {
       Atomics.add(this.signal, CHANGES, 1);
       Atomics.notify(this.signal, CHANGES);
     }
