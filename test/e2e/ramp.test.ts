@@ -38,6 +38,12 @@ describe('wsbench ramp', () => {
     expect(written.steps).toHaveLength(2);
     expect(written.steps[0]!.stopReasons).toEqual([]);
     expect(written.steps[1]!.stopCriteria).toContain('p99-over-slo');
+    // Each step reports its own settling period, bounded by half of its hold after the warm-up.
+    for (const step of written.steps) {
+      expect(typeof step.generator.settled).toBe('boolean');
+      expect(step.generator.settleMs).toBeGreaterThanOrEqual(0);
+      expect(step.generator.settleMs).toBeLessThanOrEqual(2000);
+    }
     expect(written.verdict.firstLimit).toMatchObject({ step: 1 });
     expect(['p99-over-slo', 'throughput']).toContain(written.verdict.firstLimit?.criterion);
     expect(written.verdict.bottleneck).toBe('server-cpu');
