@@ -156,7 +156,9 @@ function report(rows) {
     const onMetric = spec.metric === undefined ? '—' : `${mine.filter((r) => r.metrics[spec.metric]?.verdict === 'FAIL').length}`;
     const change = spec.metric === undefined ? '—' : `${median(mine.map((r) => r.metrics[spec.metric]?.change))?.toFixed(1) ?? '—'}% ${spec.metric}`;
     const wall = median(mine.map((r) => r.wallMs));
-    lines.push(`| ${spec.label} | \`${spec.b}\` | ${mine.length} | ${count('FAIL')} (${pct(count('FAIL'), mine.length)}) | ${count('PASS')} (${pct(count('PASS'), mine.length)}) | ${count('INCONCLUSIVE')} | ${onMetric} | ${mine.filter((r) => r.stage === 1).length} | ${change} | ${wall === null ? '—' : `${(wall / 1000).toFixed(0)} s`} |`);
+    // The knob each comparison really ran (a store may hold runs of older defaults).
+    const knobs = [...new Set(mine.map((r) => r.b))].map((b) => `\`${b}\``).join(', ');
+    lines.push(`| ${spec.label} | ${knobs} | ${mine.length} | ${count('FAIL')} (${pct(count('FAIL'), mine.length)}) | ${count('PASS')} (${pct(count('PASS'), mine.length)}) | ${count('INCONCLUSIVE')} | ${onMetric} | ${mine.filter((r) => r.stage === 1).length} | ${change} | ${wall === null ? '—' : `${(wall / 1000).toFixed(0)} s`} |`);
   }
   const aa = rows.filter((r) => r.case === 'aa');
   const errors = rows.filter((r) => String(r.verdict).startsWith('ERROR')).length;
