@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LimitResult } from '../../src/capacity/limit-result.js';
+import type { RampResult } from '../../src/capacity/ramp-result.js';
 import type { RunResult } from '../../src/run/run-result.js';
 import { readJson, runCli } from '../support/cli.js';
 import { expectMeasured } from '../support/measured.js';
@@ -127,5 +129,29 @@ describe('wsbench run against third-party servers that are not binary echoes', (
     const missing = await runCli(['run', '--url', server.url, '--server-pid', '999999999', ...LOAD]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/--server-pid 999999999: no such process/);
+  });
+});
+
+/** Ramp and limit take run's traffic flags through the shared flag groups; they must reach every step and probe. */
+describe('wsbench ramp and limit with run\'s traffic flags', () => {
+  afterAll(stopAllPythonServers);
+
+  it('--payload text reaches every ramp step and limit probe: a server that refuses binary frames echoes them all', async () => {
+    const server = await startPythonServer('text-line');
+    const rampJson = path.join(outDir, 'ramp-text.json');
+    const ramp = await runCli(['ramp', '--url', server.url, '--payload', 'text', '--from', '10', '--step', '10', '--to', '20', '--hold', '2s', '--rate', '5', '--slo-p99', '10s', '--quiet', '--json', rampJson]);
+    expect(ramp.exitCode, ramp.stderr).toBe(0);
+    const steps = readJson<RampResult>(rampJson).steps;
+    expect(steps.map((step) => step.connections)).toEqual([10, 20]);
+    for (const step of steps) {
+      expect(step.received).toBeGreaterThan(0);
+      expect(step.timedOut).toBe(0);
+    }
+    const limitJson = path.join(outDir, 'limit-text.json');
+    const limit = await runCli(['limit', '--url', server.url, '--payload', 'text', '--connections', '10', '--start-rate', '5', '--max-probes', '2', '--hold', '2s', '--slo-p99', '10s', '--quiet', '--json', limitJson]);
+    expect(limit.exitCode, limit.stderr).toBe(0);
+    const probes = readJson<LimitResult>(limitJson).probes;
+    expect(probes.length).toBeGreaterThan(0);
+    for (const probe of probes) expect(probe.received).toBeGreaterThan(0);
   });
 });
