@@ -14,7 +14,8 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     messageBytes: 64,
     durationMs: 600,
     warmupMs: 0,
-    messageTimeoutMs: 300,
+    // Far above any echo delay here, so a stall of a busy machine (GC, another process) cannot time a message out.
+    messageTimeoutMs: 2000,
     scheduleOffset: 0,
     maxBufferedBytes: 1024 * 1024,
     pacer: 'timer',
