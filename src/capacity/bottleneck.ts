@@ -169,13 +169,15 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
   }
   if (cpu !== null) {
     const driverCpu = step.generator.cpuPercent ?? 0;
+    // Other processes share the cores too: the server plus the driver plus them is what the machine had to give.
+    const otherCpu = step.machine?.otherCpuPercent ?? 0;
     const machineCpu = machine.cores * 100;
     const serverBound = cpu >= CPU_BOUND_FRACTION * machineCpu;
-    const machineBound = cpu + driverCpu >= CPU_BOUND_FRACTION * machineCpu;
+    const machineBound = cpu + driverCpu + otherCpu >= CPU_BOUND_FRACTION * machineCpu;
     const oneCoreBound = cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10;
     if (serverBound || machineBound || oneCoreBound) {
-      evidence.push(`server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''})`);
-      if (!serverBound && machineBound && driverCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
+      evidence.push(`server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`);
+      if (!serverBound && machineBound && driverCpu + otherCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
       return { bottleneck: 'server-cpu', limitedBy: machineBound && !serverBound && !oneCoreBound ? 'machine' : 'server', evidence };
     }
   }

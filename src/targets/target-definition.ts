@@ -2,7 +2,9 @@ import { UsageError, describeValue } from '../errors.js';
 import { didYouMean } from '../did-you-mean.js';
 import { parseBytes, parsePositiveInteger } from '../units.js';
 import type { RevisionCheckout } from './git-checkout.js';
-import type { HostSetting } from './target-namespace-plan.js';
+
+/** A knob that sets something around the server (a sysctl of its namespace, its file limit), not a flag of it. */
+export type HostSetting = { sysctl: string } | { rlimit: 'nofile' };
 
 /** A knob of a target: a `KEY=VALUE` in the target SPEC that becomes a command-line flag of the server. */
 export interface KnobDefinition {

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { parsePositiveInteger } from '../units.js';
-import type { KnobDefinition, TargetDefinition } from './target-definition.js';
+import type { HostSetting, KnobDefinition, TargetDefinition } from './target-definition.js';
 
 /**
  * The seed's TCP-layer variables as target knobs (issue 12 §7). They are per network namespace in Linux
@@ -8,8 +8,7 @@ import type { KnobDefinition, TargetDefinition } from './target-definition.js';
  * reached over a veth pair, and the host's settings are never touched.
  */
 
-/** A knob that sets something around the server (a sysctl of its namespace, its file limit), not a flag of it. */
-export type HostSetting = { sysctl: string } | { rlimit: 'nofile' };
+export type { HostSetting };
 
 /** The sysctl knobs: the kernel's bounds, so a value it would refuse fails before anything starts. */
 const SYSCTL_KNOBS: Record<string, { sysctl: string; description: string; min: number; max: number }> = {

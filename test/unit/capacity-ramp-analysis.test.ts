@@ -171,6 +171,22 @@ describe('the capacity verdict', () => {
     expect(verdict.evidence[0]).toContain('server CPU 98% of one core');
   });
 
+  it('counts other processes\' CPU in what the machine had to give: a server short of 90% of the cores is still CPU-bound', () => {
+    const others = { otherCpuPercent: 12, stealPercent: 0, noisy: false };
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 167 }, generator: { cpuPercent: 12 }, machine: others }), 'p99-over-slo')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'p99-over-slo', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('server-cpu');
+    expect(verdict.evidence[0]).toBe('server CPU 167% of one core (2 cores on this machine, the driver used 12%, other processes 12%)');
+  });
+
+  it('says the machine is the limit when other processes used more of it than the server', () => {
+    const others = { otherCpuPercent: 130, stealPercent: 0, noisy: true };
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 60 }, generator: { cpuPercent: 5 }, machine: others }), 'p99-over-slo')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'p99-over-slo', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('machine-cpu');
+    expect(verdict.limitedBy).toBe('machine');
+  });
+
   it('says the machine is the limit when the driver used more CPU than the server', () => {
     const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 60 }, generator: { cpuPercent: 130 } }), 'p99-over-slo')];
     const verdict = decideVerdict({ steps, firstLimit: { criterion: 'p99-over-slo', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
