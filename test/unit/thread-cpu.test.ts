@@ -218,7 +218,8 @@ describe('readTreeCpu on real processes', () => {
         const end = onCpu() + ms * 1e6;
         while (onCpu() < end);
       };
-      const grandchild = ${spawnChild} ? spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' }) : undefined;
+      // The grandchild leaves by itself once orphaned, so a burner SIGKILLed by the clean-up leaves nothing behind.
+      const grandchild = ${spawnChild} ? spawn(process.execPath, ['-e', 'const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 100)'], { stdio: 'ignore' }) : undefined;
       process.stdout.write('ready\\n');
       process.stdin.once('data', () => {
         const before = process.cpuUsage();
@@ -279,7 +280,9 @@ describe('readTreeCpu on real processes', () => {
     const child = startBurner(10, true);
     expect(await nextLine(child)).toBe('ready');
     const reading = readTreeCpu(child.pid!);
+    const exited = once(child, 'exit');
     child.stdin!.end();
+    await exited;
 
     expect(reading.processes.size).toBe(2);
   });
