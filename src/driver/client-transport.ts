@@ -113,8 +113,11 @@ class WsConnection implements ClientConnection {
   /** Bytes of a frame not yet complete (fast path only). */
   private pending: Buffer | undefined;
   private pongs = false;
+  private readonly compressing: boolean;
 
   constructor(private readonly socket: WebSocket) {
+    // Known once the handshake is done (the connection is made after it); read once, not per message.
+    this.compressing = socket.extensions !== '';
     (socket as TaggedSocket)[kConnection] = this;
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
@@ -123,11 +126,21 @@ class WsConnection implements ClientConnection {
   }
 
   send(payload: Buffer): void {
-    this.socket.send(payload, SEND_OPTIONS);
+    this.socket.send(this.ownCopy(payload), SEND_OPTIONS);
   }
 
   sendText(payload: Buffer | string): void {
-    this.socket.send(payload, SEND_TEXT_OPTIONS);
+    this.socket.send(typeof payload === 'string' ? payload : this.ownCopy(payload), SEND_TEXT_OPTIONS);
+  }
+
+  /**
+   * The driver reuses one payload buffer, writing each message's sequence number into it before sending.
+   * Without an extension ws frames (and masks a copy of) it at once; with permessage-deflate it compresses
+   * a large message later, on zlib's thread, and queues the ones after it, reading a buffer already rewritten
+   * for the next message (replies then carry the wrong sequence numbers). A compressing connection copies.
+   */
+  private ownCopy(payload: Buffer): Buffer {
+    return this.compressing ? Buffer.from(payload) : payload;
   }
 
   ping(): void {

@@ -116,9 +116,10 @@ describe('handshakes: headers, subprotocol, query string, TLS, compression', () 
     const cli = await runCli(['run', '--url', plain.url, '--header', 'Authorization: Bearer t0ken', '--subprotocol', 'chat.v1', '--compression', ...LOAD, '--json', json]);
     const result = readJson<RunResult>(json);
     expect(plain.seen.extensions.filter((extension) => extension.includes('permessage-deflate'))).toHaveLength(20);
-    // Every message is answered. A known driver bug, open under issue 13: with permessage-deflate, about one
-    // run in seven counts a message answered within milliseconds as timed out and then late (timedOut 2,
-    // late 2, max RTT 61 ms), which breaks the error budget (exit 1). Until it is fixed, only that is allowed.
+    // Every message is answered. With permessage-deflate, about one run in seven counted a message answered
+    // within milliseconds as timed out and then late (timedOut 2, late 2, max RTT 61 ms). The race behind it
+    // for compressed (≥ 1 KiB) messages is fixed (client-transport ownCopy, tested in real-servers); whether
+    // it explains these 256 B messages is not proven yet, so only that form is allowed here until it is.
     expect(result.messages.received + result.messages.late).toBe(result.messages.sent);
     if (cli.exitCode === 1 && result.messages.timedOut > 0) expect(result.messages.timedOut).toBe(result.messages.late);
     else expectMeasured(cli, result);
