@@ -1,4 +1,5 @@
 import type { LatencySummaryMs, ResultHeader } from '../run/run-result.js';
+import type { JudgedMachineLoad } from '../metrics/machine-load.js';
 
 /** The version of the limit result's schema; fields may be added, never renamed or removed without bumping it. */
 export const LIMIT_SCHEMA_VERSION = 1;
@@ -21,7 +22,7 @@ export interface LimitProbe {
   /** Cut short by Ctrl-C: kept as measured, neither a pass nor a fail. */
   partial?: boolean;
   /** CPU other processes used during the probe; `noisy` past 25% of a core (see metrics/machine-load.ts). */
-  machine?: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
+  machine?: JudgedMachineLoad | null;
 }
 
 export interface LimitResult extends ResultHeader<'limit'> {

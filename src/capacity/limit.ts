@@ -9,7 +9,7 @@ import { saturationReasons } from '../run/generator-health.js';
 import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
-import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
+import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
 import { sessionTrafficOf } from '../run/session-traffic.js';
 import { phaseTrafficOf } from '../run/traffic-result.js';
 import type { Pacer } from '../driver/worker-protocol.js';
@@ -128,7 +128,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
       await session.sampleNow();
       const samples = session.samplesSince(measured.windowFromMs);
       const result = judgeProbe({ index, ratePerConnection, phase: measured.phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
-      result.machine = machineLoad === null ? null : { ...machineLoad, noisy: machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
+      result.machine = judgeMachineLoad(machineLoad);
       if (session.interrupted) {
         // Cut short by Ctrl-C: kept as measured, neither a pass nor a fail.
         result.partial = true;

@@ -1,5 +1,6 @@
 import type { StopCriteriaOptions, StopCriterion } from './stop-criteria-options.js';
 import type { LatencySummaryMs, ResultHeader, TimelinePoint } from '../run/run-result.js';
+import type { JudgedMachineLoad } from '../metrics/machine-load.js';
 
 /** The version of the ramp result's schema; fields may be added, never renamed or removed without bumping it. */
 export const RAMP_SCHEMA_VERSION = 1;
@@ -59,7 +60,7 @@ export interface RampStep {
    * CPU other processes used during this step's hold (see metrics/machine-load.ts); `noisy` past 25% of a
    * core. A limit found on a busy machine may be that machine's, not the server's: the verdict says so.
    */
-  machine?: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
+  machine?: JudgedMachineLoad | null;
   /** Stop criteria that fired at this step, "criterion: detail"; empty when the step held. */
   stopReasons: string[];
   /** The same, as data. */

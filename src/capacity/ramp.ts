@@ -9,7 +9,7 @@ import { phaseTrafficOf } from '../run/traffic-result.js';
 import { describeDeath, TargetDiedError } from '../run/target-died-error.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { describeExit } from '../targets/target-process.js';
-import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
+import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
 import type { MachineLoad } from '../metrics/machine-load.js';
 import type { CapacityListener } from './capacity-events.js';
 import { decideVerdict } from './bottleneck.js';
@@ -121,7 +121,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
         phase: measured?.phase,
         samples: samples.length > 0 ? samples : (session.sampler?.samples.slice(-1) ?? []),
       });
-      step.machine = machineLoad === null ? null : { ...machineLoad, noisy: machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
+      step.machine = judgeMachineLoad(machineLoad);
       measured?.phase?.rtt.destroy?.();
       if (opened !== undefined) open = { heapUsedBytes: opened.heapUsedBytes, rssBytes: opened.rssBytes };
       if (measured?.overran === true) {

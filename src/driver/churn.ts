@@ -31,13 +31,22 @@ export interface ChurnSlots {
   inFlightOn(slot: number): number;
 }
 
+/** `--storm`: when it hit, how many reconnected, and how long until the last one was back (null: some never came back). */
+export interface StormReport {
+  atMs: number;
+  connections: number;
+  reopened: number;
+  failed: number;
+  recoveredMs: number | null;
+}
+
 export interface ChurnReport {
   reconnects: number;
   failed: number;
   failuresByCode: Record<string, number>;
   /** Close-to-open time of each reconnect, microseconds, encoded HDR. */
   openHistogram: string;
-  storm?: { atMs: number; connections: number; reopened: number; failed: number; recoveredMs: number | null };
+  storm?: StormReport;
 }
 
 /**

@@ -2,6 +2,7 @@ import { mergeEncodedHistograms } from '../metrics/latency-histogram.js';
 import type { Histogram } from '../metrics/latency-histogram.js';
 import { slowerOf } from './subscriber-stats.js';
 import type { SlowestSubscriber } from './subscriber-stats.js';
+import type { StormReport } from './churn.js';
 import type { PhaseReport } from './worker-protocol.js';
 
 /** The workers' heartbeat, broadcast and churn reports of one phase, merged exactly. */
@@ -25,7 +26,7 @@ export interface ChurnSummary {
   failuresByCode: Record<string, number>;
   /** Close-to-open time of the reconnects, microseconds; the caller owns it. */
   open: Histogram;
-  storm?: { atMs: number; connections: number; reopened: number; failed: number; recoveredMs: number | null };
+  storm?: StormReport;
 }
 
 export function mergeHeartbeats(reports: readonly PhaseReport[]): { heartbeat?: HeartbeatSummary } {

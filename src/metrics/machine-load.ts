@@ -20,6 +20,15 @@ export interface MachineLoad {
   stealPercent: number;
 }
 
+/** A machine load as results carry it: with whether it passed NOISY_OTHER_CPU_PERCENT. */
+export interface JudgedMachineLoad extends MachineLoad {
+  noisy: boolean;
+}
+
+export function judgeMachineLoad(load: MachineLoad | null): JudgedMachineLoad | null {
+  return load === null ? null : { ...load, noisy: load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
+}
+
 interface Reading {
   atMs: number;
   busySeconds: number;

@@ -1,6 +1,6 @@
 import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { decodeHistogram, encodeHistogram, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
-import { NOISY_OTHER_CPU_PERCENT } from '../metrics/machine-load.js';
+import { judgeMachineLoad } from '../metrics/machine-load.js';
 import type { MachineLoad } from '../metrics/machine-load.js';
 import { summarizeServerSamples } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
@@ -102,7 +102,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
       saturationReasons: reasons,
     },
     server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: m.samples, ...costFigures(m.cost) },
-    machine: m.machineLoad === null ? null : { ...m.machineLoad, noisy: m.machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT },
+    machine: judgeMachineLoad(m.machineLoad),
     cpuPinning: options.pinning === undefined ? null : { targetCpus: [...options.pinning.target.cpus], driverCpus: [...options.pinning.driver.cpus] },
     tcp: m.tcp,
     ...pingRttOf(phase),

@@ -5,9 +5,10 @@ import type { ServerSample } from '../metrics/server-sample.js';
 import type { TcpCounters } from '../metrics/tcp-counters.js';
 import type { ServerCost, ServerCostBasis } from '../metrics/server-cost.js';
 import type { ChurnResult, DeliverySummary, PingRttMs } from './traffic-result.js';
+import type { ErrorBudget } from './error-budget.js';
+import type { JudgedMachineLoad } from '../metrics/machine-load.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
-import type { ErrorBudget } from './error-budget.js';
 
 /**
  * The result of one scenario run: the contract in DESIGN.md "Result JSON". `schemaVersion` comes first;
@@ -152,7 +153,7 @@ export interface RunResult extends ResultHeader<'run'> {
   };
   server: RunServer;
   /** CPU used on this machine by everything outside wsbench's process tree during the load (null: /proc unreadable). */
-  machine: { otherCpuPercent: number; stealPercent: number; noisy: boolean } | null;
+  machine: JudgedMachineLoad | null;
   /** The CPUs the target and the driver's workers were pinned to (compare and bench); null: not pinned. */
   cpuPinning?: { targetCpus: number[]; driverCpus: number[] } | null;
   /** Kernel TCP counters, deltas from before opening to the end of the load, machine-wide (null: /proc/net unreadable). */

@@ -1,4 +1,5 @@
 import type { PhaseSummary, PhaseTraffic } from '../driver/load-driver.js';
+import type { StormReport } from '../driver/churn.js';
 import type { SlowestSubscriber } from '../driver/subscriber-stats.js';
 import { summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import type { LatencySummaryMs } from '../metrics/latency-histogram.js';
@@ -23,7 +24,7 @@ export interface ChurnResult {
   /** Close-to-open time of each reconnect (a new TCP connection and handshake). */
   openMs: { p50: number; p99: number; max: number } | null;
   /** `--storm`: when it hit, how many reconnected, and how long until the last one was back (null: some never came back). */
-  storm?: { atMs: number; connections: number; reopened: number; failed: number; recoveredMs: number | null };
+  storm?: StormReport;
 }
 
 /** A broadcast's fan-out: what should have reached the subscribers, what did, and how late. */
