@@ -9,7 +9,6 @@ import { saturationReasons } from '../run/generator-health.js';
 import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
-import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
 import { sessionTrafficOf } from '../run/session-traffic.js';
 import { phaseTrafficOf } from '../run/traffic-result.js';
 import type { Pacer } from '../driver/worker-protocol.js';
@@ -111,7 +110,6 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
       session.throwIfInterrupted();
       if (index > 0) await Promise.race([sleep(options.settleMs ?? PROBE_SETTLE_MS), session.broken]);
       emit({ type: 'limit-probe', index, maxProbes, ratePerConnection, connections: established });
-      const machineWatch = watchMachineLoad();
       const measured = await session.runPhase({
         label: `Probe ${index + 1}`,
         ratePerConnection,
@@ -122,13 +120,12 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
         ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
         traffic: phaseTrafficOf(options.traffic),
       });
-      const machineLoad = machineWatch.stop();
       if (measured.stoppedBy instanceof TargetDiedError) died = measured.stoppedBy;
       else if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
       await session.sampleNow();
       const samples = session.samplesSince(measured.windowFromMs);
       const result = judgeProbe({ index, ratePerConnection, phase: measured.phase, holdMs, warmupMs, workers: session.plan.workers.length, sloP99Ms, minAchievedRatio, serverCpuPercent: summarizeServerSamples(samples).cpuPercent, died: died?.message });
-      result.machine = judgeMachineLoad(machineLoad);
+      result.machine = measured.machineLoad;
       if (session.interrupted) {
         // Cut short by Ctrl-C: kept as measured, neither a pass nor a fail.
         result.partial = true;

@@ -9,8 +9,6 @@ import { phaseTrafficOf } from '../run/traffic-result.js';
 import { describeDeath, TargetDiedError } from '../run/target-died-error.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { describeExit } from '../targets/target-process.js';
-import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
-import type { MachineLoad } from '../metrics/machine-load.js';
 import type { CapacityListener } from './capacity-events.js';
 import { decideVerdict } from './bottleneck.js';
 import type { FirstLimit } from './bottleneck.js';
@@ -76,10 +74,8 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
       let measured: MeasuredPhase | undefined;
       let stepError: WsbenchError | undefined;
       const toOpen = connections - establishedBefore;
-      let machineLoad: MachineLoad | null = null;
       try {
         if (toOpen > 0) opened = await session.openConnections(toOpen, `${toOpen} more connections (${connections} in all)`);
-        const machineWatch = watchMachineLoad();
         measured = await session.runPhase({
           label: `Step ${index + 1} (${connections} connections)`,
           detail: `step ${index + 1}/${counts.length}`,
@@ -93,7 +89,6 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
           ...(options.pacer === undefined ? {} : { pacer: options.pacer }),
           traffic: phaseTrafficOf(options.traffic),
         });
-        machineLoad = machineWatch.stop();
         if (measured.stoppedBy !== undefined) throw measured.stoppedBy;
       } catch (error) {
         if (error instanceof TargetDiedError) {
@@ -121,7 +116,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
         phase: measured?.phase,
         samples: samples.length > 0 ? samples : (session.sampler?.samples.slice(-1) ?? []),
       });
-      step.machine = judgeMachineLoad(machineLoad);
+      step.machine = measured?.machineLoad ?? null;
       measured?.phase?.rtt.destroy?.();
       if (opened !== undefined) open = { heapUsedBytes: opened.heapUsedBytes, rssBytes: opened.rssBytes };
       if (measured?.overran === true) {

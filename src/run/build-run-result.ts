@@ -1,7 +1,6 @@
 import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { decodeHistogram, encodeHistogram, percentileMs, summarizeLatencyMs } from '../metrics/latency-histogram.js';
-import { judgeMachineLoad } from '../metrics/machine-load.js';
-import type { MachineLoad } from '../metrics/machine-load.js';
+import type { JudgedMachineLoad } from '../metrics/machine-load.js';
 import { summarizeServerSamples } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
 import { EMPTY_SERVER_COST } from '../metrics/server-cost.js';
@@ -26,7 +25,7 @@ export interface RunMeasurement {
   timeline: TimelinePoint[];
   samples: ServerSample[];
   cost: ServerCostReport | undefined;
-  machineLoad: MachineLoad | null;
+  machineLoad: JudgedMachineLoad | null;
   tcp: TcpCounters | null;
 }
 
@@ -102,7 +101,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
       saturationReasons: reasons,
     },
     server: { cpuPercent: measuredServerCpu(measuredSeconds) ?? server.cpuPercent, peakRssBytes: server.peakRssBytes, samples: m.samples, ...costFigures(m.cost) },
-    machine: judgeMachineLoad(m.machineLoad),
+    machine: m.machineLoad,
     cpuPinning: options.pinning === undefined ? null : { targetCpus: [...options.pinning.target.cpus], driverCpus: [...options.pinning.driver.cpus] },
     tcp: m.tcp,
     ...pingRttOf(phase),

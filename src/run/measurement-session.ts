@@ -184,7 +184,7 @@ export class MeasurementSession {
 
   /** One phase of paced load on every open connection; never throws for the ways a phase ends early (run-measured-phase.ts). */
   async runPhase(request: PhaseRequest): Promise<MeasuredPhase> {
-    if (this.interrupted) return { phase: undefined, stoppedBy: interruptedError(), overran: false, windowFromMs: this.elapsedMs() };
+    if (this.interrupted) return { phase: undefined, stoppedBy: interruptedError(), overran: false, windowFromMs: this.elapsedMs(), machineLoad: null };
     this.options.emit({ type: 'stage', stage: 'loading', ...(request.detail === undefined ? {} : { detail: request.detail }) });
     this.phaseDurationMs = request.durationMs;
     return runMeasuredPhase(request, { driver: this.driver, broken: this.broken, target: this.target, windowFromMs: this.elapsedMs() + request.warmupMs });

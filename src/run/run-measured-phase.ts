@@ -7,6 +7,7 @@ import { asWsbenchError } from './session-errors.js';
 import type { MeasuredPhase, PhaseRequest } from './session-options.js';
 import type { SessionDriver } from './session-deps.js';
 import { watchdog } from './watchdog.js';
+import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
 
 /** Slack on top of a phase's duration and message timeout before it counts as stuck. */
 export const PHASE_WATCHDOG_SLACK_MS = 30_000;
@@ -28,6 +29,8 @@ interface PhaseContext {
  */
 export async function runMeasuredPhase(request: PhaseRequest, { driver, broken, target, windowFromMs }: PhaseContext): Promise<MeasuredPhase> {
   const { label, detail: _detail, overrunAfterMs, ...phaseOptions } = request;
+  // Who else used the CPU meanwhile: a phase on a busy machine says so (run, ramp steps, limit probes alike).
+  const machineWatch = watchMachineLoad();
   const phaseRun = driver.runPhase(phaseOptions);
   let overran = false;
   const overrun = overrunAfterMs === undefined ? undefined : setTimeout(() => ((overran = true), driver.interrupt()), overrunAfterMs);
@@ -49,5 +52,5 @@ export async function runMeasuredPhase(request: PhaseRequest, { driver, broken, 
     guard.cancel();
   }
   // The generator's settling time is excluded like the warm-up, from the server's figures too.
-  return { phase, stoppedBy, overran, windowFromMs: windowFromMs + (phase?.settleMs ?? 0) };
+  return { phase, stoppedBy, overran, windowFromMs: windowFromMs + (phase?.settleMs ?? 0), machineLoad: judgeMachineLoad(machineWatch.stop()) };
 }

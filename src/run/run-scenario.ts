@@ -1,8 +1,7 @@
 import { GateFailure, InfrastructureError, UsageError } from '../errors.js';
 import type { WsbenchError } from '../errors.js';
 import type { OpenSummary } from '../driver/load-driver.js';
-import { NOISY_OTHER_CPU_PERCENT, watchMachineLoad } from '../metrics/machine-load.js';
-import type { MachineLoad } from '../metrics/machine-load.js';
+import type { JudgedMachineLoad, MachineLoad } from '../metrics/machine-load.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
@@ -64,7 +63,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   });
   let opened: OpenSummary | undefined;
   let measured: MeasuredPhase | undefined;
-  let machineLoad: MachineLoad | null = null;
+  let machineLoad: JudgedMachineLoad | null = null;
   let barrierOutcome: BarrierOutcome | undefined;
   let failure: WsbenchError | undefined;
   try {
@@ -77,7 +76,6 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
       for (const warning of barrierOutcome.warnings ?? []) emit({ type: 'warning', message: warning });
       session.throwIfInterrupted();
     }
-    const machineWatch = watchMachineLoad();
     measured = await session.runPhase({
       label: `The run (${options.scenarioName})`,
       ratePerConnection: options.ratePerConnection,
@@ -93,8 +91,8 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
     // The sampler keeps off the target's /metrics inside the window (a scrape allocates); one reading right
     // after it, with every connection still open, gives the result the goroutines and GC of the loaded server.
     await session.sampleNow();
-    machineLoad = machineWatch.stop();
-    if (machineLoad !== null && machineLoad.otherCpuPercent > NOISY_OTHER_CPU_PERCENT) emit({ type: 'warning', message: noisyMachineWarning(machineLoad) });
+    machineLoad = measured.machineLoad;
+    if (machineLoad?.noisy === true) emit({ type: 'warning', message: noisyMachineWarning(machineLoad) });
     session.throwIfInterrupted();
   } catch (error) {
     failure = asWsbenchError(error);

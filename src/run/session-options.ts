@@ -5,6 +5,7 @@ import type { WsbenchError } from '../errors.js';
 import type { SessionPlanRequest } from './plan-session.js';
 import type { RunListener } from './run-events.js';
 import type { SessionDeps } from './session-deps.js';
+import type { JudgedMachineLoad } from '../metrics/machine-load.js';
 
 /** What a MeasurementSession is opened with, asked for per phase, and gives back per phase. */
 export interface SessionOptions extends SessionPlanRequest {
@@ -38,5 +39,7 @@ export interface MeasuredPhase {
   overran: boolean;
   /** Start of the measured window (after warm-up) on the session clock, for picking server samples. */
   windowFromMs: number;
+  /** CPU other processes used while the phase ran (null: /proc unreadable, or no phase ran). */
+  machineLoad: JudgedMachineLoad | null;
 }
 
