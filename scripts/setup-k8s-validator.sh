@@ -3,7 +3,7 @@
 # pinned in test/k8s/requirements.txt; it ships the API schemas, so validating needs no cluster and no
 # network) and prints the path of the python that runs it (`python -m kubernetes_validate`). The venv lives in the cache folder (WSBENCH_CACHE_DIR,
 # default .cache/) under a name derived from the requirements, so a new pin gets a new venv.
-# Used by .ci/run (install) and test/unit/k8s-manifests.test.ts (lookup).
+# Used by .ci/run and by test/unit/k8s-manifests.test.ts (both install on first use; --lookup only looks).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
