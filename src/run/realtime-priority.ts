@@ -14,7 +14,8 @@ import { execa } from 'execa';
  * a normal process ten to one, and the driver (~half a core at these loads) never nears the budget.
  *
  * Set on wsbench's own main thread with `chrt` (util-linux) and inherited by what it starts next: the
- * driver's workers and the target; `demoteTarget` then puts the ready target (every thread of its process
+ * driver's workers (each raises its own event loop one priority above its helper threads, which would
+ * otherwise hold the worker's one CPU for a 100 ms round-robin slice: driver/loop-priority.ts) and the target; `demoteTarget` then puts the ready target (every thread of its process
  * tree) back to normal scheduling at nice −10. Build the target before calling this, so a compiler does not
  * inherit it. Needs root or CAP_SYS_NICE; without them the trials run as before and the note says why.
  */
