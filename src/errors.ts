@@ -17,14 +17,27 @@ export type ExitCode =
   | typeof EXIT_INFRASTRUCTURE
   | typeof EXIT_INTERRUPTED;
 
+export interface WsbenchErrorOptions {
+  cause?: unknown;
+  /** The command the error is about (`run`, `ramp`): the CLI prints it as `wsbench run: …`. */
+  command?: string;
+}
+
 export abstract class WsbenchError extends Error {
   abstract readonly exitCode: ExitCode;
   readonly code: string;
+  readonly command: string | undefined;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: string, message: string, options?: WsbenchErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.command = options?.command;
     this.name = new.target.name;
+  }
+
+  /** How the CLI prints it: after the command it is about (`wsbench run: …`), else after the tool's name. */
+  get printedMessage(): string {
+    return `${this.command === undefined ? 'wsbench' : `wsbench ${this.command}`}: ${this.message}`;
   }
 }
 
@@ -38,7 +51,7 @@ export class ConfigError extends WsbenchError {
   readonly exitCode = EXIT_USAGE;
   readonly problems: readonly string[];
 
-  constructor(code: string, message: string, problems: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(code: string, message: string, problems: readonly string[] = [], options?: WsbenchErrorOptions) {
     super(code, problems.length > 0 ? `${message}\n  - ${problems.join('\n  - ')}` : message, options);
     this.problems = problems;
   }
@@ -52,7 +65,7 @@ export class InfrastructureError extends WsbenchError {
   readonly exitCode = EXIT_INFRASTRUCTURE;
   readonly logTail: readonly string[];
 
-  constructor(code: string, message: string, options?: { cause?: unknown; logTail?: readonly string[] }) {
+  constructor(code: string, message: string, options?: WsbenchErrorOptions & { logTail?: readonly string[] }) {
     super(code, message, options);
     this.logTail = options?.logTail ?? [];
   }

@@ -10,7 +10,7 @@ import type { TrafficOptions } from '../scenario/traffic-options.js';
 export function checkCapacityTraffic(traffic: TrafficOptions | undefined, load: { connections: number; messageBytes: number; durationMs: number; url: string | undefined }, command: 'ramp' | 'limit'): void {
   const pattern = traffic?.pattern ?? 'echo';
   if (pattern !== 'echo') {
-    throw new UsageError('PATTERN_NOT_SUPPORTED', `wsbench ${command} measures echo-style load (each connection's own replies); --pattern ${pattern} is measured by wsbench run (e.g. wsbench run --pattern ${pattern} ${pattern === 'churn' ? '--churn-rate 200' : '--publishers 1'})`);
+    throw new UsageError('PATTERN_NOT_SUPPORTED', `a ${command === 'ramp' ? 'ramp step' : 'limit probe'} counts each connection's own echoes, so --pattern ${pattern} is measured by wsbench run (e.g. wsbench run --pattern ${pattern} ${pattern === 'churn' ? '--churn-rate 200' : '--publishers 1'})`, { command });
   }
   checkSessionTraffic(traffic, load);
 }

@@ -9,7 +9,7 @@ import { saturationReasons } from '../run/generator-health.js';
 import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
-import { sessionTrafficOf } from '../run/session-traffic.js';
+import { sessionOptionsOf } from '../run/session-traffic.js';
 import { phaseTrafficOf } from '../run/traffic-result.js';
 import type { Pacer } from '../driver/worker-protocol.js';
 import type { TrafficOptions } from '../scenario/traffic-options.js';
@@ -84,17 +84,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   checkCapacityTraffic(options.traffic, { connections: options.connections, messageBytes: options.messageBytes, durationMs: holdMs, url: options.url }, 'limit');
 
   emit({ type: 'stage', stage: 'preparing', detail: `limit search at ${options.connections} connections` });
-  const session = new MeasurementSession({
-    target: options.target,
-    url: options.url,
-    workers: options.workers,
-    maxConnections: options.connections,
-    definition: context.definition,
-    signal: context.signal,
-    emit,
-    ...sessionTrafficOf(options.traffic, options.url),
-    deps: context.deps,
-  });
+  const session = new MeasurementSession(sessionOptionsOf(options, context, emit, options.connections));
   const probes: LimitProbe[] = [];
   let established = 0;
   let failure: WsbenchError | undefined;

@@ -4,7 +4,7 @@ import { asWsbenchError, MeasurementSession } from '../run/measurement-session.j
 import type { MeasuredPhase } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import type { SessionDeps } from '../run/session-deps.js';
-import { sessionTrafficOf } from '../run/session-traffic.js';
+import { sessionOptionsOf } from '../run/session-traffic.js';
 import { phaseTrafficOf } from '../run/traffic-result.js';
 import { describeDeath, TargetDiedError } from '../run/target-died-error.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
@@ -47,17 +47,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
   const emit = context.onEvent ?? (() => {});
   emit({ type: 'stage', stage: 'preparing', detail: `ramp ${options.from}→${options.to} by ${options.step}` });
   const counts = rampSteps(options);
-  const session = new MeasurementSession({
-    target: options.target,
-    url: options.url,
-    workers: options.workers,
-    maxConnections: options.to,
-    definition: context.definition,
-    signal: context.signal,
-    emit,
-    ...sessionTrafficOf(options.traffic, options.url),
-    deps: context.deps,
-  });
+  const session = new MeasurementSession(sessionOptionsOf(options, context, emit, options.to));
   const steps: RampStep[] = [];
   let failure: WsbenchError | undefined;
   let firstLimit: FirstLimit | null = null;

@@ -63,8 +63,7 @@ export async function main(argv: string[], output: CommandOutput = processOutput
 
 function reportError(error: unknown, output: CommandOutput): number {
   if (error instanceof WsbenchError) {
-    // Flag errors already name the command ("wsbench run: unknown option …"); others get the tool's name.
-    output.stderr(error.message.startsWith('wsbench ') ? `${error.message}\n` : `wsbench: ${error.message}\n`);
+    output.stderr(`${error.printedMessage}\n`);
     if (error instanceof InfrastructureError && error.logTail.length > 0) {
       output.stderr(`  last lines of output:\n${error.logTail.map((line) => `  | ${line}`).join('\n')}\n`);
     }

@@ -4,7 +4,7 @@ import type { TargetDefinition } from '../targets/target-definition.js';
 import { parseTargetSpec } from '../targets/target-spec.js';
 import type { TargetSpec } from '../targets/target-spec.js';
 
-/** `--target` or `--url` (not both) for the commands that measure one server in place (ramp, limit). */
+/** `--target` or `--url` (not both) for the commands that measure one server in place and have no scenario of a config (ramp, limit). */
 export function resolveTargetFlags(
   command: string,
   values: { target?: string | undefined; url?: string | undefined },
@@ -12,10 +12,15 @@ export function resolveTargetFlags(
 ): { target: TargetSpec | undefined; definition: TargetDefinition | undefined } {
   checkTargetFlags(values);
   const target = values.url === undefined ? parseTargetSpec(values.target ?? 'gobwas') : undefined;
+  refuseGitRef(command, target);
+  return { target, definition: target === undefined ? undefined : resolveTargetDefinition(target, configTargets) };
+}
+
+/** Only compare builds a target at a git ref (in a worktree of its own); the others measure the checkout. */
+export function refuseGitRef(command: string, target: TargetSpec | undefined): void {
   if (target?.gitRef !== undefined) {
     throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench ${command}\`, check out ${target.gitRef} and run without @${target.gitRef}`);
   }
-  return { target, definition: target === undefined ? undefined : resolveTargetDefinition(target, configTargets) };
 }
 
 /** `--target` and `--url` exclude each other, and `--url` must be a WebSocket URL. */

@@ -5,7 +5,7 @@ import type { JudgedMachineLoad, MachineLoad } from '../metrics/machine-load.js'
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
 import { MIN_MESSAGE_BYTES } from '../scenario/run-options.js';
-import { checkSessionTraffic, sessionTrafficOf } from './session-traffic.js';
+import { checkSessionTraffic, sessionOptionsOf } from './session-traffic.js';
 import { phaseTrafficOf } from './traffic-result.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { buildRunResult } from './build-run-result.js';
@@ -48,18 +48,10 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   validateScenario(options);
   emit({ type: 'stage', stage: 'preparing', detail: options.scenarioName });
   const session = new MeasurementSession({
-    target: options.target,
-    url: options.url,
-    workers: options.workers,
-    maxConnections: options.connections,
-    definition: context.definition,
-    signal: context.signal,
-    emit,
-    ...sessionTrafficOf(options.traffic, options.url),
+    ...sessionOptionsOf(options, context, emit, options.connections),
     sourceAddresses: options.sourceAddresses,
     sourceAddressOffset: options.sourceAddressOffset,
     pinning: options.pinning,
-    deps: context.deps,
   });
   let opened: OpenSummary | undefined;
   let measured: MeasuredPhase | undefined;

@@ -3,9 +3,34 @@ import { checkTraffic, resolveHandshake, watchedServerOf } from '../scenario/tra
 import type { TrafficOptions } from '../scenario/traffic-options.js';
 import type { SessionOptions } from './session-options.js';
 
-/** What a session takes from the traffic options: every connection's upgrade and the `--url` server it samples. */
-export function sessionTrafficOf(traffic: TrafficOptions | undefined, url: string | undefined): Pick<SessionOptions, 'handshake' | 'watchedServer'> {
-  return { handshake: resolveHandshake(traffic ?? {}, url), watchedServer: watchedServerOf(traffic) };
+/** What run, ramp and limit each open a session with: the target, the driver's workers and the traffic. */
+export interface SessionSource {
+  target?: SessionOptions['target'];
+  url?: string | undefined;
+  workers?: number | undefined;
+  traffic?: TrafficOptions | undefined;
+}
+
+/** What a command's caller adds: the target's definition, Ctrl-C, and replacements in tests. */
+export type SessionContext = Partial<Pick<SessionOptions, 'definition' | 'signal' | 'deps'>>;
+
+/**
+ * A session's options from a command's options and context, for at most `maxConnections` at once. The
+ * traffic gives every connection's upgrade and the `--url` server the session samples.
+ */
+export function sessionOptionsOf(source: SessionSource, context: SessionContext, emit: SessionOptions['emit'], maxConnections: number): SessionOptions {
+  return {
+    target: source.target,
+    url: source.url,
+    workers: source.workers,
+    maxConnections,
+    definition: context.definition,
+    signal: context.signal,
+    deps: context.deps,
+    emit,
+    handshake: resolveHandshake(source.traffic ?? {}, source.url),
+    watchedServer: watchedServerOf(source.traffic),
+  };
 }
 
 /**

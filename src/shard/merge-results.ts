@@ -141,7 +141,7 @@ function checkSameScenario(inputs: readonly { file: string; result: RunResult }[
   const problems: string[] = [];
   const notShards = inputs.filter((input) => input.result.shard === undefined);
   for (const input of notShards) problems.push(`${input.file}: not a shard result (no "shard" field); it was not written by wsbench run --shard I/K or --shards K`);
-  if (problems.length > 0) throw new ConfigError('NOT_SHARD_RESULTS', 'wsbench merge takes the result files of one sharded scenario', problems);
+  if (problems.length > 0) throw new ConfigError('NOT_SHARD_RESULTS', 'takes the result files of one sharded scenario', problems, { command: 'merge' });
   const [reference] = inputs;
   const key = (result: RunResult): string => {
     const { name, ratePerConnection, messageBytes, durationMs, warmupMs } = result.scenario;

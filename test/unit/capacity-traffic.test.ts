@@ -38,8 +38,8 @@ describe('ramp and limit take run\'s traffic options', () => {
 
   it('refuses a broadcast or churn pattern before any target starts, naming the command that measures it', async () => {
     const world = fakeWorld(server);
-    expect(() => resolveRampOptions({ target: FAKE_SPEC, from: 10, step: 10, traffic: { pattern: 'broadcast' } })).toThrow(/wsbench ramp measures echo-style load.*wsbench run --pattern broadcast/);
-    await expect(runLimit({ target: FAKE_SPEC, connections: 10, messageBytes: 64, traffic: { pattern: 'churn', churnRatePerSec: 5 } }, { definition: fakeDefinition(), deps: world.deps })).rejects.toThrow(/wsbench limit measures echo-style load/);
+    expect(() => resolveRampOptions({ target: FAKE_SPEC, from: 10, step: 10, traffic: { pattern: 'broadcast' } })).toThrow(/ramp step counts each connection's own echoes.*wsbench run --pattern broadcast/);
+    await expect(runLimit({ target: FAKE_SPEC, connections: 10, messageBytes: 64, traffic: { pattern: 'churn', churnRatePerSec: 5 } }, { definition: fakeDefinition(), deps: world.deps })).rejects.toThrow(/limit probe counts each connection's own echoes/);
     expect(world.started).toHaveLength(0);
   });
 

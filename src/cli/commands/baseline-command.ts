@@ -61,7 +61,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
   if (action !== 'record') throw new UsageError('UNKNOWN_BASELINE_ACTION', `Expected \`wsbench baseline record\` or \`wsbench baseline show\`; got ${action === undefined ? 'nothing' : JSON.stringify(action)}. See wsbench baseline --help`);
 
   const git = await readGitInfo();
-  if (git.commit === null) throw new UsageError('NOT_A_GIT_REPOSITORY', 'wsbench baseline record names files by commit: run it inside a git repository');
+  if (git.commit === null) throw new UsageError('NOT_A_GIT_REPOSITORY', 'baselines are named by their commit: run it inside a git repository', { command: 'baseline record' });
   if (git.dirty === true && values.allowDirty !== true) {
     throw new UsageError('DIRTY_TREE', `The working tree has uncommitted changes, so commit ${git.commit.slice(0, 12)} would not describe what was measured; commit them, or pass --allow-dirty`);
   }

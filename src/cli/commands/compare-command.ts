@@ -67,7 +67,7 @@ export async function compareCommand(args: string[], output: CommandOutput): Pro
     return 0;
   }
   if (options.a === undefined || options.b === undefined) {
-    throw new UsageError('MISSING_ARMS', 'wsbench compare needs both --a SPEC and --b SPEC, e.g. --a gobwas:model=goroutine --b gobwas:model=epoll. See wsbench compare --help');
+    throw new UsageError('MISSING_ARMS', 'needs both --a SPEC and --b SPEC, e.g. --a gobwas:model=goroutine --b gobwas:model=epoll. See wsbench compare --help', { command: 'compare' });
   }
   const { pairs, secondStageBudgetMs, scenario: scenarioName } = options;
   const overrides = loadOverrides(options);

@@ -50,9 +50,9 @@ export async function k8sCommand(args: string[], output: CommandOutput): Promise
   }
   if (positionals[0] !== 'render') throw new UsageError('UNKNOWN_K8S_ACTION', `Expected \`wsbench k8s render\`; got ${positionals[0] === undefined ? 'nothing' : JSON.stringify(positionals[0])}. See wsbench k8s --help`);
   const { shards, url, name, antiAffinity, rendezvousPort } = options;
-  if (shards === undefined) throw new UsageError('MISSING_SHARDS', 'wsbench k8s render needs --shards K: how many generator pods share the scenario');
+  if (shards === undefined) throw new UsageError('MISSING_SHARDS', 'needs --shards K: how many generator pods share the scenario', { command: 'k8s render' });
   if (url === undefined || !/^wss?:\/\/[^/]+/.test(url)) {
-    throw new UsageError('INVALID_URL', `wsbench k8s render needs --url ws://HOST:PORT/PATH, the server under test as the pods reach it (e.g. ws://my-server.default.svc:8080/); got ${url === undefined ? 'nothing' : JSON.stringify(url)}`);
+    throw new UsageError('INVALID_URL', `needs --url ws://HOST:PORT/PATH, the server under test as the pods reach it (e.g. ws://my-server.default.svc:8080/); got ${url === undefined ? 'nothing' : JSON.stringify(url)}`, { command: 'k8s render' });
   }
   if (!K8S_NAME.test(name)) throw new UsageError('INVALID_NAME', `Expected --name to be a Kubernetes name (lowercase letters, digits and '-', starting with a letter, at most 52 characters); got ${JSON.stringify(name)}`);
   const barrierTimeoutMs = options.barrierTimeoutMs ?? 180_000;

@@ -13,7 +13,7 @@ import { loadCommandConfig } from '../../scenario/config-scenario.js';
 import { durationFlag, fractionFlag, integerFlag, numberFlag, stringFlag, withDefault } from '../flags/flag.js';
 import { formatFlagHelp, pickFlags, readFlags } from '../flags/flag-table.js';
 import { TRAFFIC_FLAGS } from '../flags/traffic-flags.js';
-import { HELP_FLAG, MESSAGE_FLAGS, OUTPUT_FLAGS, QUIET_FLAG, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
+import { HELP_FLAG, MESSAGE_FLAGS, OUTPUT_FLAGS, QUIET_FLAG, TARGET_FLAGS, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
@@ -23,8 +23,7 @@ import { resolveTargetFlags } from '../target-flags.js';
 const { rate: _searched, ...PROBE_MESSAGE_FLAGS } = MESSAGE_FLAGS;
 
 const LIMIT_FLAGS = {
-  target: stringFlag('target', 'SPEC', 'NAME[:KEY=VALUE,...] (default: gobwas)'),
-  url: stringFlag('url', 'URL', 'a server that is already running instead'),
+  ...TARGET_FLAGS,
   connections: integerFlag('connections', 'N', 'connections held during every probe'),
   'slo-p99': withDefault(durationFlag('sloP99Ms', 'D', 'p99 bound for a passing probe'), DEFAULT_SLO_P99_MS),
   'min-achieved': withDefault(fractionFlag('minAchievedRatio', 'F', 'achieved/offered bound for a passing probe'), DEFAULT_MIN_ACHIEVED_RATIO),
@@ -59,7 +58,7 @@ export async function limitCommand(args: string[], output: CommandOutput): Promi
     return 0;
   }
   const { connections } = options;
-  if (connections === undefined) throw new UsageError('MISSING_FLAG', 'wsbench limit needs --connections N, e.g. --connections 1000. See wsbench limit --help');
+  if (connections === undefined) throw new UsageError('MISSING_FLAG', 'needs --connections N, e.g. --connections 1000. See wsbench limit --help', { command: 'limit' });
   const config = await loadCommandConfig({ configFile: options.configFile });
   const { target, definition } = resolveTargetFlags('limit', options, config.loaded.targets);
   checkResultOutputs(options);

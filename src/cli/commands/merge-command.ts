@@ -45,8 +45,8 @@ export async function mergeCommand(args: string[], output: CommandOutput): Promi
     output.stdout(MERGE_USAGE);
     return 0;
   }
-  if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'wsbench merge needs the shard result files, e.g. wsbench merge shard-*.json --json merged.json. See wsbench merge --help');
-  if (options.json === undefined) throw new UsageError('MISSING_OUTPUT', 'wsbench merge needs --json OUT.json: where to write the merged result');
+  if (positionals.length === 0) throw new UsageError('MISSING_ARGUMENT', 'needs the shard result files, e.g. wsbench merge shard-*.json --json merged.json. See wsbench merge --help', { command: 'merge' });
+  if (options.json === undefined) throw new UsageError('MISSING_OUTPUT', 'needs --json OUT.json: where to write the merged result', { command: 'merge' });
   const merged = mergeShardResults(positionals.map(readShard));
   writeJsonFile(options.json, merged);
   const reports = writeReports(merged, options);

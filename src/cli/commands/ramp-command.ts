@@ -11,7 +11,7 @@ import { loadCommandConfig } from '../../scenario/config-scenario.js';
 import { durationFlag, integerFlag, stringFlag, under, withDefault } from '../flags/flag.js';
 import { formatFlagHelp, pickFlags, readFlags } from '../flags/flag-table.js';
 import { TRAFFIC_FLAGS } from '../flags/traffic-flags.js';
-import { FORMAT_FLAGS, HELP_FLAG, MESSAGE_FLAGS, QUIET_FLAG, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
+import { FORMAT_FLAGS, HELP_FLAG, MESSAGE_FLAGS, QUIET_FLAG, TARGET_FLAGS, TARGETS_CONFIG_FLAG } from '../flags/shared-flags.js';
 import { OTHER_STOP_CRITERIA, STOP_CRITERIA_FLAGS, stopCriteriaOf } from '../flags/stop-criteria-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
@@ -19,8 +19,7 @@ import { progressFor } from '../output.js';
 import { resolveTargetFlags } from '../target-flags.js';
 
 const RAMP_FLAGS = {
-  target: stringFlag('target', 'SPEC', 'NAME[:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)'),
-  url: stringFlag('url', 'URL', 'ramp a server that is already running instead'),
+  ...TARGET_FLAGS,
   from: integerFlag('from', 'N', 'connections at the first step'),
   step: integerFlag('step', 'N', 'connections added at each step'),
   to: integerFlag('to', 'N', `last step's connections (default: --from + ${DEFAULT_RAMP_MAX_STEPS - 1} × --step)`),
@@ -57,7 +56,7 @@ export async function rampCommand(args: string[], output: CommandOutput): Promis
   }
   const { from, step } = options;
   if (from === undefined || step === undefined) {
-    throw new UsageError('MISSING_FLAG', 'wsbench ramp needs --from N and --step N, e.g. --from 1000 --step 1000 --to 20000. See wsbench ramp --help');
+    throw new UsageError('MISSING_FLAG', 'needs --from N and --step N, e.g. --from 1000 --step 1000 --to 20000. See wsbench ramp --help', { command: 'ramp' });
   }
   const config = await loadCommandConfig({ configFile: options.configFile });
   const { target, definition } = resolveTargetFlags('ramp', options, config.loaded.targets);

@@ -43,7 +43,7 @@ export async function reportCommand(args: string[], output: CommandOutput): Prom
     return 0;
   }
   const [file] = positionals;
-  if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'wsbench report needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help');
+  if (file === undefined) throw new UsageError('MISSING_ARGUMENT', 'needs a result file, e.g. wsbench report run.json --html run.html. See wsbench report --help', { command: 'report' });
   const formats = pickFlags(FORMAT_FLAGS, options);
   checkResultOutputs(formats);
   const report = readReportFile(file);

@@ -16,7 +16,7 @@ import { fractionFlag, stringFlag, switchFlag, under, valueFlag } from '../flags
 import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { applyShardFlags, SHARD_FLAGS } from '../flags/shard-flags.js';
 import { HELP_FLAG, LOAD_FLAGS, loadOverrides, OUTPUT_FLAGS, QUIET_FLAG, TARGET_FLAGS } from '../flags/shared-flags.js';
-import { checkTargetFlags } from '../target-flags.js';
+import { checkTargetFlags, refuseGitRef } from '../target-flags.js';
 import { abortOnInterrupt } from '../interrupt.js';
 import type { CommandOutput } from '../output.js';
 import { progressFor } from '../output.js';
@@ -77,9 +77,7 @@ export async function runCommand(args: string[], output: CommandOutput): Promise
   if (config.scenario !== undefined && flags.quiet !== true) output.stderr(`using scenario ${config.scenario.name} from ${config.label} (flags override it)\n`);
   const target = flags.url !== undefined ? undefined : flags.target !== undefined ? parseTargetSpec(flags.target) : (configTarget ?? parseTargetSpec('gobwas'));
   const definition = target === undefined ? undefined : resolveTargetDefinition(target, config.loaded.targets);
-  if (target?.gitRef !== undefined) {
-    throw new UsageError('GIT_REF_NOT_SUPPORTED', `--target ${target.text}: a target at a git ref is built in a worktree by \`wsbench compare\`; for \`wsbench run\`, check out ${target.gitRef} and run without @${target.gitRef}`);
-  }
+  refuseGitRef('run', target);
   const options: RunOptions = {
     ...configLoad,
     ...loadOverrides(flags),

@@ -82,12 +82,12 @@ export function readFlags<T extends FlagTable>(
     const message = error instanceof Error ? error.message : String(error);
     const unknown = /Unknown option '--([^']+)'/.exec(message)?.[1];
     if (unknown !== undefined) {
-      throw new UsageError('UNKNOWN_FLAG', `wsbench ${command}: unknown option --${unknown}.${didYouMean(unknown, Object.keys(table), (flag) => `--${flag}`)} See wsbench ${command} --help for its options`, { cause: error });
+      throw new UsageError('UNKNOWN_FLAG', `unknown option --${unknown}.${didYouMean(unknown, Object.keys(table), (flag) => `--${flag}`)} See wsbench ${command} --help for its options`, { cause: error, command });
     }
-    throw new UsageError('INVALID_FLAG', `wsbench ${command}: ${message.replace(/\. To specify a positional argument.*$/s, '')}. See wsbench ${command} --help`, { cause: error });
+    throw new UsageError('INVALID_FLAG', `${message.replace(/\. To specify a positional argument.*$/s, '')}. See wsbench ${command} --help`, { cause: error, command });
   }
   if (parsed.positionals.length > positionals) {
-    throw new UsageError('UNEXPECTED_ARGUMENT', `wsbench ${command} takes ${positionals === 0 ? 'no' : `at most ${positionals}`} positional argument${positionals === 1 ? '' : 's'}; got ${parsed.positionals.map((item) => JSON.stringify(item)).join(' ')}. See wsbench ${command} --help`);
+    throw new UsageError('UNEXPECTED_ARGUMENT', `takes ${positionals === 0 ? 'no' : `at most ${positionals}`} positional argument${positionals === 1 ? '' : 's'}; got ${parsed.positionals.map((item) => JSON.stringify(item)).join(' ')}. See wsbench ${command} --help`, { command });
   }
   const options: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(table)) {

@@ -15,7 +15,7 @@ import { PATTERN_FLAGS, TRAFFIC_FLAGS } from './traffic-flags.js';
 
 /** `--target` or `--url`: what to load (checked together by resolveTargetFlags). */
 export const TARGET_FLAGS = {
-  target: stringFlag('target', 'SPEC', 'NAME[@GITREF][:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)'),
+  target: stringFlag('target', 'SPEC', 'NAME[:KEY=VALUE,...], e.g. gobwas:model=epoll  (default: gobwas)'),
   url: stringFlag('url', 'URL', 'load a server that is already running instead'),
 };
 
