@@ -8,13 +8,12 @@
 //   git worktree add --detach /tmp/before <ref> && (cd /tmp/before && npm ci && npm run build)
 //   flock /tmp/wsbench-load.lock node scripts/bench-driver-ab.mjs --a /tmp/before --b . [--pairs 8]
 //     [--connections 1000 --rate 10 --size 128 --duration 8s --warmup 2s --pacer precise]
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGobwasFixture } from '../dist/targets/fixture-build.js';
+import { startPinnedFixture } from './lib/pinned-fixture.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,23 +39,12 @@ const cliOf = (dir) => {
 const arms = { A: cliOf(values.a), B: cliOf(values.b) };
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-driver-ab-'));
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-const binary = await buildGobwasFixture();
-const port = await freePort();
-const fixture = spawn('taskset', ['-c', '0', binary, '--port', String(port), '--model', 'epoll'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve) => fixture.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve()));
+const fixture = await startPinnedFixture();
 
 function runArm(arm, index) {
   const json = path.join(outDir, `${arm}-${index}.json`);
   // Exit 3 (saturated) still writes the result; a saturated run is reported and left out of the ratio.
-  spawnSync('taskset', ['-c', '1', process.execPath, arms[arm], 'run', '--url', `ws://127.0.0.1:${port}/`, '--connections', values.connections, '--rate', values.rate, '--size', values.size, '--duration', values.duration, '--warmup', values.warmup, '--pacer', values.pacer, '--json', json, '--quiet'], { stdio: 'ignore' });
+  spawnSync('taskset', ['-c', '1', process.execPath, arms[arm], 'run', '--url', fixture.url, '--connections', values.connections, '--rate', values.rate, '--size', values.size, '--duration', values.duration, '--warmup', values.warmup, '--pacer', values.pacer, '--json', json, '--quiet'], { stdio: 'ignore' });
   const result = JSON.parse(readFileSync(json, 'utf8'));
   return { arm, cpu: result.generator.cpuMicrosPerMessage, lag: result.generator.sendLagP99Ms, saturated: result.generator.saturated, other: result.machine?.otherCpuPercent ?? null };
 }
@@ -71,7 +59,7 @@ try {
     console.log(`pair ${pair + 1}: ${line(runs.A)} | ${line(runs.B)} | B/A ${(runs.B.cpu / runs.A.cpu).toFixed(3)}`);
   }
 } finally {
-  fixture.kill('SIGTERM');
+  fixture.stop();
 }
 
 // Two-sided 97.5% quantile of Student's t for small df (df ≥ 30 uses the normal's 1.96).

@@ -15,11 +15,10 @@
 // wsbench its coordinator plus its worker, for Go its process.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildGobwasFixture } from '../dist/targets/fixture-build.js';
+import { startPinnedFixture } from './lib/pinned-fixture.mjs';
 import { getClockTicksPerSecond, readProcessTree } from '../dist/metrics/process-tree.js';
 
 const { values } = parseArgs({
@@ -45,13 +44,10 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const cli = path.join(root, 'dist/cli/bin.js');
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-driver-cost-'));
 
-const fixtureBinary = await buildGobwasFixture();
 const goClient = path.join(outDir, 'go-client');
 if (generators.includes('go')) await run('go', ['build', '-o', goClient, '.'], { cwd: path.join(root, 'bench/go-client') });
-const port = await freePort();
-const fixture = spawn('taskset', ['-c', '0', fixtureBinary, '--port', String(port), '--model', 'epoll'], { stdio: ['ignore', 'pipe', 'inherit'] });
-await new Promise((resolve) => fixture.stdout.on('data', (chunk) => String(chunk).includes('ready') && resolve()));
-const url = `ws://127.0.0.1:${port}/`;
+const fixture = await startPinnedFixture();
+const { url } = fixture;
 
 const rows = [];
 try {
@@ -67,7 +63,7 @@ try {
     }
   }
 } finally {
-  fixture.kill('SIGTERM');
+  fixture.stop();
 }
 
 console.log(`\ngenerator cost: ${connections} connections × 128 B echo, gobwas fixture (epoll) on core 0, generator on core 1, ${values.duration} (warm-up ${values.warmup}) per trial`);
@@ -159,15 +155,6 @@ function fmt(value, digits = 1) {
 function median(values) {
   const sorted = values.filter((value) => typeof value === 'number').sort((a, b) => a - b);
   return sorted.length === 0 ? NaN : sorted[Math.floor(sorted.length / 2)];
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address();
-      server.close(() => resolve(free));
-    });
-  });
 }
 
 function run(command, args, options) {

@@ -1,5 +1,6 @@
 import type { LatencySummaryMs, ResultHeader } from '../run/run-result.js';
 import type { JudgedMachineLoad } from '../metrics/machine-load.js';
+import type { TrafficRecord } from '../scenario/traffic-record.js';
 
 /** The version of the limit result's schema; fields may be added, never renamed or removed without bumping it. */
 export const LIMIT_SCHEMA_VERSION = 1;
@@ -28,7 +29,8 @@ export interface LimitProbe {
 export interface LimitResult extends ResultHeader<'limit'> {
   /** Interrupted: the summary says what the finished probes showed, not a limit. */
   partial?: boolean;
-  search: { connections: number; messageBytes: number; sloP99Ms: number; minAchievedRatio: number; maxProbes: number; holdMs: number; startRatePerConnection: number };
+  /** `traffic`: the traffic options given (handshake, message); absent for a plain binary echo. */
+  search: { connections: number; messageBytes: number; sloP99Ms: number; minAchievedRatio: number; maxProbes: number; holdMs: number; startRatePerConnection: number; traffic?: TrafficRecord };
   /** Connections actually open during the probes. */
   established: number;
   probes: LimitProbe[];

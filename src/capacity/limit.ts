@@ -23,6 +23,7 @@ import type { ProbeVerdict } from './limit-search.js';
 import type { RampContext } from './ramp.js';
 import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
+import { recordTraffic } from '../scenario/traffic-record.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -141,7 +142,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const maxMessagesPerSec = best?.achievedPerSec ?? null;
   const result: LimitResult = {
     ...session.header({ kind: 'limit', schemaVersion: LIMIT_SCHEMA_VERSION, status: endStatus(session.interrupted, failure), failure }),
-    search: { connections: options.connections, messageBytes: options.messageBytes, sloP99Ms, minAchievedRatio, maxProbes, holdMs, startRatePerConnection: startRate },
+    search: { connections: options.connections, messageBytes: options.messageBytes, sloP99Ms, minAchievedRatio, maxProbes, holdMs, startRatePerConnection: startRate, traffic: recordTraffic(options.traffic) },
     established,
     probes,
     maxRatePerConnection: maxRate,

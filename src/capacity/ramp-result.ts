@@ -1,6 +1,7 @@
 import type { StopCriteriaOptions, StopCriterion } from './stop-criteria-options.js';
 import type { LatencySummaryMs, ResultHeader, TimelinePoint } from '../run/run-result.js';
 import type { JudgedMachineLoad } from '../metrics/machine-load.js';
+import type { TrafficRecord } from '../scenario/traffic-record.js';
 
 /** The version of the ramp result's schema; fields may be added, never renamed or removed without bumping it. */
 export const RAMP_SCHEMA_VERSION = 1;
@@ -93,7 +94,8 @@ export interface CapacityVerdict {
 }
 
 export interface RampResult extends ResultHeader<'ramp'> {
-  ramp: { from: number; step: number; to: number; holdMs: number; ratePerConnection: number; messageBytes: number };
+  /** `traffic`: the traffic options given (handshake, message); absent for a plain binary echo. */
+  ramp: { from: number; step: number; to: number; holdMs: number; ratePerConnection: number; messageBytes: number; traffic?: TrafficRecord };
   steps: RampStep[];
   verdict: CapacityVerdict;
   /** The stop criteria in force. */

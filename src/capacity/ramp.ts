@@ -19,6 +19,7 @@ import type { RampResult, RampStep } from './ramp-result.js';
 import { buildRampStep } from './ramp-step.js';
 import { evaluateStopCriteria } from './stop-criteria.js';
 import type { ServerDeath } from './stop-criteria.js';
+import { recordTraffic } from '../scenario/traffic-record.js';
 
 /** A hold overrunning by more than the message timeout plus this is stopped (the driver fell behind). */
 export const STEP_OVERRUN_MS = 10_000;
@@ -150,7 +151,7 @@ export async function runRamp(options: ResolvedRampOptions, context: RampContext
   });
   const result: RampResult = {
     ...session.header({ kind: 'ramp', schemaVersion: RAMP_SCHEMA_VERSION, status: endStatus(session.interrupted, failure), failure }),
-    ramp: { from: options.from, step: options.step, to: options.to, holdMs: options.holdMs, ratePerConnection: options.ratePerConnection, messageBytes: options.messageBytes },
+    ramp: { from: options.from, step: options.step, to: options.to, holdMs: options.holdMs, ratePerConnection: options.ratePerConnection, messageBytes: options.messageBytes, traffic: recordTraffic(options.traffic) },
     steps,
     verdict,
     criteria: options.criteria,

@@ -11,6 +11,7 @@ import { judgeErrorBudget } from './error-budget.js';
 import { saturationReasons } from './generator-health.js';
 import { churnOf, deliveryOf, offeredPerSecOf, pingRttOf } from './traffic-result.js';
 import type { AbnormalClosures, HandshakeSummaryMs, ResultHeader, RunResult, ShardInfo, TimelinePoint } from './run-result.js';
+import { recordTraffic } from '../scenario/traffic-record.js';
 
 /** What one run measured, for its result. */
 export interface RunMeasurement {
@@ -60,6 +61,7 @@ export function buildRunResult(m: RunMeasurement): RunResult {
       messageBytes: options.messageBytes,
       durationMs: options.durationMs,
       warmupMs: options.warmupMs,
+      traffic: recordTraffic(options.traffic),
     },
     connections: {
       attempted: opened?.attempted ?? 0,

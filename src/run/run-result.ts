@@ -7,6 +7,7 @@ import type { ServerCost, ServerCostBasis } from '../metrics/server-cost.js';
 import type { ChurnResult, DeliverySummary, PingRttMs } from './traffic-result.js';
 import type { ErrorBudget } from './error-budget.js';
 import type { JudgedMachineLoad } from '../metrics/machine-load.js';
+import type { TrafficRecord } from '../scenario/traffic-record.js';
 
 export type { EnvironmentInfo, LatencySummaryMs };
 
@@ -97,6 +98,8 @@ export interface RunResult extends ResultHeader<'run'> {
     messageBytes: number;
     durationMs: number;
     warmupMs: number;
+    /** The traffic options given (handshake, message, pattern); absent for a plain binary echo. */
+    traffic?: TrafficRecord;
   };
   connections: {
     attempted: number;

@@ -38,6 +38,8 @@ describe('wsbench run against third-party servers that are not binary echoes', (
     expectMeasured(cli, result);
     expect(result.messages.sent).toBeGreaterThan(0);
     expect(result.messages).toMatchObject({ received: result.messages.sent, timedOut: 0, late: 0, mismatched: 0 });
+    // The result says it was compressed, so a reader (and "Reproduce locally") knows what was measured.
+    expect(result.scenario.traffic).toEqual({ compression: true });
   });
 
   it('the same server refuses the default binary frames (1003), counted as abnormal closures by code', async () => {
