@@ -175,7 +175,7 @@ async function storedComparison(
   const summaries: TrialSummary[] = baseline.trials.map((trial, k) => ({ ...trial.summary, arm: 'a', index: k }));
   const trials: ComparisonReport['trials'] = [];
   let failure: WsbenchError | undefined;
-  const scheduling = await enterTrialScheduling(context.realtime ?? context.deps === undefined, [definition]);
+  const scheduling = await enterTrialScheduling(context.realtime ?? context.deps === undefined, [definition], options.pinning);
   try {
     for (let k = 0; k < pairs; k++) {
       const index = stored + k;

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { describePinning } from '../cpu-pin.js';
+import { describePinning, type CpuPinning } from '../cpu-pin.js';
 import { InfrastructureError, InterruptedError, WsbenchError } from '../errors.js';
 import { COMPARE_SCHEMA_VERSION } from './comparison-report.js';
 import type { ComparisonReport } from './comparison-report.js';
@@ -9,6 +9,7 @@ import type { RunScenarioContext } from '../run/run-scenario.js';
 import type { RunResult } from '../run/run-result.js';
 import type { SessionDeps } from '../run/session-deps.js';
 import { enterRealtimeScheduling, type RealtimeScheduling } from '../run/realtime-priority.js';
+import { moveCoordinatorTo } from '../run/coordinator-affinity.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import type { TargetSpec } from '../targets/target-spec.js';
@@ -104,7 +105,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
     return undefined;
   };
 
-  const scheduling = await enterTrialScheduling(options.realtime ?? options.deps === undefined, [options.a.definition, options.b.definition]);
+  const scheduling = await enterTrialScheduling(options.realtime ?? options.deps === undefined, [options.a.definition, options.b.definition], options.scenario.pinning);
   let failure: WsbenchError | undefined;
   let comparison: Comparison;
   try {
@@ -140,10 +141,19 @@ export function withTargetDemotion(scheduling: RealtimeScheduling, onEvent: RunL
  * Builds the targets first (a compiler must not inherit real-time priority; a build error is left for the
  * trial to report), then enters real-time scheduling when asked.
  */
-export async function enterTrialScheduling(realtime: boolean, definitions: readonly TargetDefinition[]): Promise<RealtimeScheduling> {
-  if (!realtime) return { applied: false, note: 'normal scheduling (--no-realtime)', onTargetReady: () => {}, restore: async () => {} };
+export async function enterTrialScheduling(realtime: boolean, definitions: readonly TargetDefinition[], pinning?: CpuPinning): Promise<RealtimeScheduling> {
   for (const definition of definitions) await definition.prepare?.().catch(() => undefined);
-  return enterRealtimeScheduling();
+  const scheduling: RealtimeScheduling = realtime ? await enterRealtimeScheduling() : { applied: false, note: 'normal scheduling (--no-realtime)', onTargetReady: () => {}, restore: async () => {} };
+  // After the build: a compiler must not be squeezed onto the driver's CPUs either.
+  const coordinator = await moveCoordinatorTo(pinning?.driver);
+  return {
+    ...scheduling,
+    note: scheduling.note + coordinator.note,
+    restore: async () => {
+      await scheduling.restore();
+      await coordinator.restore();
+    },
+  };
 }
 
 /** What every trial of a comparison passes on to its run: Ctrl-C, the progress listener, the test seams. */

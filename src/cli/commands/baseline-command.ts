@@ -82,7 +82,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       const options = { ...resolveRunOptions({ ...planned.options, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
       const recorded: Baseline['trials'] = [];
       // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
-      const scheduling = await enterTrialScheduling(values.noRealtime !== true, [definition]);
+      const scheduling = await enterTrialScheduling(values.noRealtime !== true, [definition], options.pinning);
       try {
         // A trial whose generator saturated is kept (the gate leaves it out) and one more is run, up to twice the count.
         for (let index = 0, usable = 0; usable < trials && index < 2 * trials; index++) {
