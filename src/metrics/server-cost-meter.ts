@@ -18,6 +18,14 @@ import type { TreeCpuReading } from './thread-cpu.js';
 /** How long before the window the opening scrape starts: a loopback scrape takes a few ms. */
 export const COUNTER_SCRAPE_LEAD_MS = 50;
 
+/**
+ * How long after the window no other scrape may start (ServerSampler.quietBetween). The closing scrape fires
+ * on a timer at the window's end, and wsbench's process, on the driver's CPU below the workers' loops, can be
+ * late for it; a once-a-second sampler scrape that reached the server first would put its ~100 KB of garbage
+ * between the two readings (seen: allocated bytes per message +25–45% in some A/A trials, allocations +3–9%).
+ */
+export const OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS = 2000;
+
 export interface ServerCostMeterOptions {
   pid: number;
   /** The server's Prometheus endpoint; Go servers give allocations and GC cycles through it. */
@@ -71,6 +79,8 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
   const counterReadings: Array<RuntimeCounterReading | null> = [];
   const inFlight = new Set<Promise<void>>();
   let timers: NodeJS.Timeout[] = [];
+  /** When the scheduled closing reading is due, until it is taken. */
+  let closingDueMs: number | undefined;
 
   const readRss = (): number | null => {
     const tree = readProcessTree(options.pid, { procRoot: options.procRoot, clockTicksPerSecond: options.clockTicksPerSecond, pageSizeBytes: options.pageSizeBytes });
@@ -128,13 +138,22 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
         // goes a little early, so its own garbage stays out of the window.
         at(fromMs - COUNTER_SCRAPE_LEAD_MS, () => void track(scrapeCounters())),
         at(fromMs, readCpu),
-        at(toMs, () => void read()),
+        at(toMs, () => {
+          closingDueMs = undefined;
+          void read();
+        }),
       ];
+      closingDueMs = toMs;
     },
     read,
     async finish() {
       for (const timer of timers) clearTimeout(timer);
       timers = [];
+      // The phase can end (its last echo back) a moment after the window does, before the closing timer has
+      // had its turn on a busy loop: the window is over, so its closing reading is taken now, not dropped.
+      // Only a window cut short (Ctrl-C, a dead target) ends without one.
+      if (closingDueMs !== undefined && clock() >= closingDueMs) void read();
+      closingDueMs = undefined;
       await Promise.all([...inFlight]);
     },
     summarize(figures) {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { InfrastructureError } from '../errors.js';
 import type { OpenSummary } from '../driver/load-driver.js';
 import type { EnvironmentInfo } from '../metrics/environment.js';
+import { OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS } from '../metrics/server-cost-meter.js';
 import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-meter.js';
 import type { ServerCostReport } from '../metrics/server-cost.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
@@ -141,7 +142,7 @@ export class MeasurementSession {
     driver.on('opening', (progress) => emit({ type: 'opening', progress }));
     driver.on('phase', (window) => {
       this.costMeter?.scheduleWindow(window.measureFromMs, window.endMs);
-      this.sampler?.quietBetween(window.startMs, window.endMs);
+      this.sampler?.quietBetween(window.startMs, window.endMs + OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS);
     });
     driver.on('second', (second) => {
       // The server sample nearest in time: the sampler and the driver tick once a second each.
