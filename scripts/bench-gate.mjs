@@ -130,7 +130,8 @@ async function run() {
       scheduling: report.scheduling?.note ?? null,
       pinning: report.pinning ?? null,
       metrics: Object.fromEntries(c.metrics.map((m) => [m.metric, { verdict: m.verdict, change: m.changePercent, low: m.ciLowPercent, high: m.ciHighPercent, p: m.pValue, a: m.aMedian, b: m.bMedian }])),
-      trials: c.trials.map(({ latencySketch: _sketch, ...summary }) => summary),
+      // Each trial's summary with its latency sketch (25 quantiles), so another tail estimator can be tried on these trials later.
+      trials: c.trials,
     };
     appendFileSync(store, `${JSON.stringify(row)}\n`);
     const failed = c.metrics.filter((m) => m.verdict === 'FAIL').map((m) => m.metric);
