@@ -27,8 +27,10 @@ export interface MetricComparison {
    * `paired-t-log-ratio`: adjacent A/B trials (A/B in one job). `welch-t-log`: a fresh run against a recorded
    * baseline's trials, unpaired. `exact-poisson-rate`: GC cycles, total counts per message (rate-ratio-test.ts).
    * `none`: not measured, or the same value in every trial of both arms.
+   * p99: `median-pair-sign-test` for A/B in one job from 6 pairs on (median-pair.ts), `pooled-bootstrap-paired`
+   * below that, `pooled-bootstrap` against a recorded baseline (pooled-tail.ts).
    */
-  method: 'paired-t-log-ratio' | 'welch-t-log' | 'pooled-bootstrap-paired' | 'pooled-bootstrap' | 'exact-poisson-rate' | 'permutation-error-rate' | 'none';
+  method: 'paired-t-log-ratio' | 'welch-t-log' | 'median-pair-sign-test' | 'pooled-bootstrap' | 'pooled-bootstrap-paired' | 'exact-poisson-rate' | 'permutation-error-rate' | 'none';
   /** Medians over the trials in the pairs used, in `unit`. */
   aMedian: number | null;
   bMedian: number | null;

@@ -6,6 +6,7 @@ import { judgeCountMetric } from './judge-count-metric.js';
 import { isUsableSketch } from './latency-sketch.js';
 import { median } from './median.js';
 import type { MetricSpec } from './metric-catalog.js';
+import { medianPairEstimate, signIntervalRank } from './median-pair.js';
 import { pooledTailEstimate } from './pooled-tail.js';
 import type { Arm } from './schedule.js';
 import { logRatioTest, signedRankExactP, welchLogRatio } from './statistics.js';
@@ -218,11 +219,16 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
 }
 
 /**
- * p99: from each arm's pooled echoes with a trial-level bootstrap (pooled-tail.ts), when every usable trial
- * carries its latency sketch; else each trial's own p99, like the other ratio metrics.
+ * p99. A/B in one job with at least 6 pairs (stage 2 of the quick profile): the median pair with the sign test
+ * (median-pair.ts), robust to the odd trial a machine event gave a tail many times longer; below 6 pairs the
+ * sign test has no 95% interval. Otherwise (stage 1's 5 pairs, or against a recorded baseline, whose trials are
+ * not paired with the fresh ones): each arm's pooled echoes with a trial-level bootstrap (pooled-tail.ts) when
+ * every usable trial carries its latency sketch; else each trial's own p99, like the other ratio metrics. Each
+ * stage's test holds its own alpha, so the two-stage bound holds with a different test in each stage.
  */
 export function judgeTail(spec: MetricSpec, design: TrialDesign, options: ResolvedCompareOptions, stageAlpha: number): MetricComparison {
   const gate = signedGate(spec.metric, options.tolerancePercent[spec.metric]);
+  if (design.kind === 'paired' && design.pairs.length >= signPairsNeeded(options.confidence)) return judgeTailByMedianPair(spec, design.pairs, options, stageAlpha, gate);
   const a = armTrials(design, 'a');
   const b = armTrials(design, 'b');
   const sketched = [...a, ...b].every((trial) => isUsableSketch(trial.latencySketch));
@@ -242,6 +248,34 @@ export function judgeTail(spec: MetricSpec, design: TrialDesign, options: Resolv
     '',
   );
   return { ...row, reason: `pooled p99 ${estimate.aQuantileMs.toFixed(2)} → ${estimate.bQuantileMs.toFixed(2)} ms: ${row.reason}` };
+}
+
+function judgeTailByMedianPair(spec: MetricSpec, pairs: ReadonlyArray<{ a: TrialSummary; b: TrialSummary }>, options: ResolvedCompareOptions, stageAlpha: number, gate: number): MetricComparison {
+  const values = pairs.flatMap((pair) => {
+    const [a, b] = [spec.pick(pair.a), spec.pick(pair.b)];
+    return usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a) }] : [];
+  });
+  const aMedian = median(values.map((v) => v.a));
+  const bMedian = median(values.map((v) => v.b));
+  if (values.length < signPairsNeeded(options.confidence)) return tooFew(spec, gate, values.length, 'pair(s) with a p99 on both sides', aMedian, bMedian, '');
+  const estimate = medianPairEstimate(values.map((v) => v.d), options.confidence);
+  const label = `median pair ${formatSignedPercent(estimate.changePercent)} over ${estimate.pairs} pairs (trials' own p99 ${aMedian?.toFixed(2)} → ${bMedian?.toFixed(2)} ms, medians)`;
+  const row = decide(
+    spec,
+    { ...estimate, units: estimate.pairs, method: 'median-pair-sign-test', aMedian, bMedian, signedRankPValue: null },
+    gate,
+    stageAlpha,
+    options.confidence,
+    '',
+  );
+  return { ...row, reason: `${label}: ${row.reason}` };
+}
+
+/** The fewest pairs with a sign-test interval at this confidence (6 at 95%). */
+function signPairsNeeded(confidence: number): number {
+  let n = 1;
+  while (signIntervalRank(n, confidence) === 0) n++;
+  return n;
 }
 
 /** Error rate: change in percentage points, one-sided permutation test over trials (error-rate-test.ts). */

@@ -83,9 +83,9 @@ describe('pooledTailEstimate', () => {
   });
 });
 
-describe('the p99 verdict', () => {
-  const trials = (random: () => number, bSpread: number) =>
-    interleavedSchedule(5).map((arm, index) => {
+describe('the p99 verdict against a recorded baseline (unpaired)', () => {
+  const trials = (random: () => number, bSpread: number, pairs = 5) =>
+    interleavedSchedule(pairs).map((arm, index) => {
       const histogram = trialHistogram(random, 0.5, arm === 'b' ? bSpread : 0.4);
       return {
         arm,
@@ -103,27 +103,28 @@ describe('the p99 verdict', () => {
       };
     });
   const p99 = (comparison: ReturnType<typeof compareTrials>) => comparison.metrics.find((m) => m.metric === 'p99')!;
+  const arms = { a: { spec: 'a' }, b: { spec: 'b' } };
 
-  it('pools the arms when every trial has its sketch, and fails a tail twice as long', () => {
-    const row = p99(compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials: trials(seededRandom(8), 0.7) }));
-    expect(row.method).toBe('pooled-bootstrap-paired');
+  it('pools each arm when every trial has its sketch, and fails a tail twice as long', () => {
+    const row = p99(compareTrials({ scenario: 's', arms, trials: trials(seededRandom(8), 0.7) }, { design: 'unpaired', stages: 1 }));
+    expect(row.method).toBe('pooled-bootstrap');
     expect(row.verdict).toBe('FAIL');
     expect(row.reason).toMatch(/^pooled p99 \d+\.\d\d → \d+\.\d\d ms: /);
   });
 
-  it('passes an A/A tail, and against a baseline resamples the arms apart', () => {
-    const same = trials(seededRandom(9), 0.4);
-    expect(p99(compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials: same })).verdict).toBe('PASS');
-    const stored = compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials: same }, { design: 'unpaired', stages: 1 });
-    expect(p99(stored).method).toBe('pooled-bootstrap');
+  it('passes an A/A tail, resampling the arms apart; A/B in one job takes the median pair', () => {
+    const same = trials(seededRandom(9), 0.4, 10);
+    const stored = compareTrials({ scenario: 's', arms, trials: same }, { design: 'unpaired', stages: 1 });
+    expect(p99(stored)).toMatchObject({ method: 'pooled-bootstrap', verdict: 'PASS' });
     expect(stored.design).toBe('unpaired');
     expect(stored.metrics.find((m) => m.metric === 'p50')!.method).toBe('welch-t-log');
     // Every trial of both arms echoed exactly 5000/s: no change, a PASS, not a test on zero variance.
     expect(stored.metrics.find((m) => m.metric === 'throughput')).toMatchObject({ method: 'none', verdict: 'PASS', changePercent: 0 });
+    expect(p99(compareTrials({ scenario: 's', arms, trials: same }))).toMatchObject({ method: 'median-pair-sign-test', verdict: 'PASS' });
   });
 
   it('falls back to each trial\'s own p99 for summaries without sketches', () => {
     const old = trials(seededRandom(10), 0.4).map(({ latencySketch: _sketch, ...rest }) => rest);
-    expect(p99(compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials: old })).method).toBe('paired-t-log-ratio');
+    expect(p99(compareTrials({ scenario: 's', arms, trials: old }, { design: 'unpaired', stages: 1 })).method).toBe('welch-t-log');
   });
 });
