@@ -8,6 +8,7 @@ import type { ClientConnection } from './client-transport.js';
 import { dialWebSocket } from './client-transport.js';
 import { openConnections } from './open-connections.js';
 import { LoadPhase } from './load-phase.js';
+import { raiseLoopAboveHelpers } from './loop-priority.js';
 import { encodeHistogram } from '../metrics/latency-histogram.js';
 import type { CoordinatorMessage, OpenCommand, WorkerMessage } from './worker-protocol.js';
 
@@ -102,6 +103,9 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       process.exit(0);
   }
 }
+
+// Under compare/bench's SCHED_RR the loop must outrank this process's own helper threads (loop-priority.ts).
+void raiseLoopAboveHelpers();
 
 // Ctrl-C reaches the whole foreground process group; the coordinator decides how the run ends.
 process.on('SIGINT', () => {});

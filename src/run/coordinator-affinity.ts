@@ -11,7 +11,7 @@ import { formatCpuList, type CpuPin } from '../cpu-pin.js';
  * whenever it worked: during a gate benchmark on the 2-core machine it used 1.07 s of CPU in 10 s, on CPU 0
  * (the target's) in 10 of 10 one-second samples, and a real-time burst on the target's CPU is an echo
  * delayed, a cold cache after it, and a server CPU figure that moves with wsbench's own work. On the driver's
- * CPUs it shares the round-robin slice (realtime-priority.ts) with the workers' threads.
+ * CPUs it preempts nothing the measurement depends on: each worker's loop outranks it (driver/loop-priority.ts).
  */
 export interface CoordinatorAffinity {
   /** What the reports say, appended to the scheduling note; empty when nothing was moved. */
