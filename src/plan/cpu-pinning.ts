@@ -58,9 +58,9 @@ export function parseCpuList(text: string): number[] | undefined {
 }
 
 /** The CPUs this process may run on, from /proc/self/status (a container's cpuset shows here, not in os.cpus()). */
-export function readAllowedCpus(procRoot = '/proc'): number[] {
+export function readAllowedCpus(procRoot = '/proc', pid: number | 'self' = 'self'): number[] {
   try {
-    const status = readFileSync(path.join(procRoot, 'self', 'status'), 'utf8');
+    const status = readFileSync(path.join(procRoot, String(pid), 'status'), 'utf8');
     const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(status);
     return (line === null ? undefined : parseCpuList(line[1]!)) ?? [];
   } catch {

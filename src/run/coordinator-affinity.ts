@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { formatCpuList, type CpuPin } from '../cpu-pin.js';
+import { readAllowedCpus } from '../plan/cpu-pinning.js';
 
 /**
  * While trials run pinned apart, wsbench's own process (the coordinator: it starts each target, reads /proc
@@ -22,21 +22,13 @@ export interface CoordinatorAffinity {
 
 const NOTHING_MOVED: CoordinatorAffinity = { note: '', restore: async () => {} };
 
-function allowedCpuList(pid: number): string | undefined {
-  try {
-    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Moves every thread of `pid` onto `pin`'s CPUs (`taskset -a -p`); without a pin, or when taskset fails, nothing moves. */
 export async function moveCoordinatorTo(pin: CpuPin | undefined, pid: number = process.pid): Promise<CoordinatorAffinity> {
   if (pin === undefined) return NOTHING_MOVED;
-  const before = allowedCpuList(pid);
+  const before = formatCpuList(readAllowedCpus('/proc', pid));
   const cpus = formatCpuList(pin.cpus);
   const moved = await execa(pin.taskset, ['-a', '-p', '-c', cpus, String(pid)], { reject: false });
-  if (moved.failed || before === undefined) return NOTHING_MOVED;
+  if (moved.failed || before === '') return NOTHING_MOVED;
   return {
     note: `, wsbench itself on CPU ${cpus}`,
     restore: async () => {
