@@ -18,14 +18,6 @@ import type { TreeCpuReading } from './thread-cpu.js';
 /** How long before the window the opening scrape starts: a loopback scrape takes a few ms. */
 export const COUNTER_SCRAPE_LEAD_MS = 50;
 
-/**
- * How long after the window no other scrape may start (ServerSampler.quietBetween). The closing scrape fires
- * on a timer at the window's end, and wsbench's process, on the driver's CPU below the workers' loops, can be
- * late for it; a once-a-second sampler scrape that reached the server first would put its ~100 KB of garbage
- * between the two readings (seen: allocated bytes per message +25–45% in some A/A trials, allocations +3–9%).
- */
-export const OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS = 2000;
-
 export interface ServerCostMeterOptions {
   pid: number;
   /** The server's Prometheus endpoint; Go servers give allocations and GC cycles through it. */
@@ -58,11 +50,23 @@ export interface ServerCostMeter {
   beforeOpen(): void;
   /** RSS of the tree now: call once the connections are open. */
   afterOpen(): void;
-  /** Reads CPU at these clock times (the driver's window), the counters just before and at the end; replaces an earlier schedule. */
-  scheduleWindow(fromMs: number, toMs: number): void;
+  /**
+   * Reads CPU at these clock times (the driver's window), the counters just before and at the end; replaces an
+   * earlier schedule. Settles once this window's closing reading is in, or when the window is cancelled or
+   * replaced: until then no other scrape may reach the server. The closing scrape fires on a timer, and
+   * wsbench's process, on the driver's CPU below the workers' loops, can be late for it; a sampler scrape that
+   * came first would put its ~100 KB of garbage between the two readings (seen: allocated bytes per message
+   * +25–45% in some A/A trials, allocations +3–9%).
+   */
+  scheduleWindow(fromMs: number, toMs: number): Promise<void>;
   /** A reading now; the first marks the window's start, the last its end. */
   read(): Promise<void>;
-  /** Cancels readings not yet taken and waits for scrapes in flight. */
+  /**
+   * Takes the closing reading now when the window is over but its timer has not had its turn (the phase can end,
+   * its last echo back, a moment after the window does, on a busy loop), then waits for scrapes in flight.
+   */
+  settle(): Promise<void>;
+  /** Cancels readings not yet taken (a window cut short ends without its closing reading) and settles. */
   finish(): Promise<void>;
   summarize(figures: WindowFigures): ServerCostReport;
 }
@@ -79,8 +83,8 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
   const counterReadings: Array<RuntimeCounterReading | null> = [];
   const inFlight = new Set<Promise<void>>();
   let timers: NodeJS.Timeout[] = [];
-  /** When the scheduled closing reading is due, until it is taken. */
-  let closingDueMs: number | undefined;
+  /** The scheduled closing reading, until it is taken: when it is due, and who waits for it. */
+  let closing: { dueMs: number; done: () => void } | undefined;
 
   const readRss = (): number | null => {
     const tree = readProcessTree(options.pid, { procRoot: options.procRoot, clockTicksPerSecond: options.clockTicksPerSecond, pageSizeBytes: options.pageSizeBytes });
@@ -123,6 +127,23 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
     return track(scrapeCounters());
   };
 
+  const takeClosingReading = (): void => {
+    const taken = closing;
+    closing = undefined;
+    if (taken !== undefined) void read().then(taken.done);
+  };
+
+  /** The window is over without its closing reading: whoever waits for it stops waiting. */
+  const dropClosingReading = (): void => {
+    closing?.done();
+    closing = undefined;
+  };
+
+  const settle = async (): Promise<void> => {
+    if (closing !== undefined && clock() >= closing.dueMs) takeClosingReading();
+    await Promise.all([...inFlight]);
+  };
+
   return {
     beforeOpen() {
       rssBeforeOpenBytes = readRss();
@@ -132,29 +153,26 @@ export function createServerCostMeter(options: ServerCostMeterOptions): ServerCo
     },
     scheduleWindow(fromMs, toMs) {
       for (const timer of timers) clearTimeout(timer);
+      dropClosingReading();
       const at = (ms: number, action: () => void): NodeJS.Timeout => setTimeout(action, Math.max(0, ms - clock()));
       timers = [
         // A scrape allocates (~100 KB in client_golang) after it has read the counters: the opening one
         // goes a little early, so its own garbage stays out of the window.
         at(fromMs - COUNTER_SCRAPE_LEAD_MS, () => void track(scrapeCounters())),
         at(fromMs, readCpu),
-        at(toMs, () => {
-          closingDueMs = undefined;
-          void read();
-        }),
+        at(toMs, takeClosingReading),
       ];
-      closingDueMs = toMs;
+      return new Promise<void>((done) => {
+        closing = { dueMs: toMs, done };
+      });
     },
     read,
+    settle,
     async finish() {
       for (const timer of timers) clearTimeout(timer);
       timers = [];
-      // The phase can end (its last echo back) a moment after the window does, before the closing timer has
-      // had its turn on a busy loop: the window is over, so its closing reading is taken now, not dropped.
-      // Only a window cut short (Ctrl-C, a dead target) ends without one.
-      if (closingDueMs !== undefined && clock() >= closingDueMs) void read();
-      closingDueMs = undefined;
-      await Promise.all([...inFlight]);
+      await settle();
+      dropClosingReading();
     },
     summarize(figures) {
       const windowNotes = [...notes];

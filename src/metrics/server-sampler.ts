@@ -55,11 +55,12 @@ export interface ServerSampler {
   /** Takes a sample now (also while stopped), appends it to `samples` and tells the listeners. */
   sampleNow(): Promise<ServerSample>;
   /**
-   * Starts no scrape between these clock times (the measured window): a scrape costs the server CPU and
-   * allocations (~100 KB and ~1.5 ms for client_golang), which would count as the messages' cost.
-   * /proc is still read. Replaces an earlier window.
+   * Starts no scrape from this clock time (the measured window's start) until the returned function is called
+   * (its closing reading is in): a scrape costs the server CPU and allocations (~100 KB and ~1.5 ms for
+   * client_golang), which would count as the messages' cost. /proc is still read. Replaces an earlier quiet
+   * period; ending a replaced one does nothing.
    */
-  quietBetween(fromMs: number, toMs: number): void;
+  quietFrom(fromMs: number): () => void;
   readonly samples: readonly ServerSample[];
   readonly scrape: Readonly<ScrapeStats>;
   /** The last error reading /proc, e.g. when it does not exist; sampling goes on. */
@@ -89,7 +90,7 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
   let generation = 0;
   let tickInFlight = false;
   let lastSampleError: Error | null = null;
-  let quiet: { fromMs: number; toMs: number } | undefined;
+  let quiet: { fromMs: number } | undefined;
 
   const readTree = (): ProcessTreeReading => readProcessTree(options.rootPid, {
     procRoot: options.procRoot,
@@ -129,7 +130,7 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
       openFds: tree.openFds,
       threads: tree.threads,
       processes: tree.processes.length,
-      ...(quiet !== undefined && reading.atMs >= quiet.fromMs && reading.atMs <= quiet.toMs ? {} : await scrapeOnce()),
+      ...(quiet !== undefined && reading.atMs >= quiet.fromMs ? {} : await scrapeOnce()),
     };
   };
 
@@ -181,8 +182,12 @@ export function createServerSampler(options: ServerSamplerOptions): ServerSample
       return [...samples];
     },
     sampleNow: async () => publish(await measure()),
-    quietBetween(fromMs, toMs) {
-      quiet = { fromMs, toMs };
+    quietFrom(fromMs) {
+      const period = { fromMs };
+      quiet = period;
+      return () => {
+        if (quiet === period) quiet = undefined;
+      };
     },
     get samples() {
       return samples;

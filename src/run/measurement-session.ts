@@ -2,7 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { InfrastructureError } from '../errors.js';
 import type { OpenSummary } from '../driver/load-driver.js';
 import type { EnvironmentInfo } from '../metrics/environment.js';
-import { OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS } from '../metrics/server-cost-meter.js';
 import type { ServerCostMeter, WindowFigures } from '../metrics/server-cost-meter.js';
 import type { ServerCostReport } from '../metrics/server-cost.js';
 import type { ServerSampler } from '../metrics/server-sampler.js';
@@ -76,6 +75,8 @@ export class MeasurementSession {
   private driverInstance: SessionDriver | undefined;
   private zeroMs = performance.now();
   private phaseDurationMs = 0;
+  /** Ends the sampler's quiet period of the last window (its scrapes stay off the server until then). */
+  private endScrapeQuiet: (() => void) | undefined;
   private closed = false;
   private closing: Promise<ServerSample[]> | undefined;
 
@@ -141,8 +142,10 @@ export class MeasurementSession {
     this.driverInstance = driver;
     driver.on('opening', (progress) => emit({ type: 'opening', progress }));
     driver.on('phase', (window) => {
-      this.costMeter?.scheduleWindow(window.measureFromMs, window.endMs);
-      this.sampler?.quietBetween(window.startMs, window.endMs + OTHER_SCRAPES_QUIET_AFTER_WINDOW_MS);
+      const closed = this.costMeter?.scheduleWindow(window.measureFromMs, window.endMs);
+      const endQuiet = this.sampler?.quietFrom(window.startMs);
+      this.endScrapeQuiet = endQuiet;
+      if (endQuiet !== undefined) void (closed ?? Promise.resolve()).then(endQuiet);
     });
     driver.on('second', (second) => {
       // The server sample nearest in time: the sampler and the driver tick once a second each.
@@ -209,6 +212,9 @@ export class MeasurementSession {
   /** A fresh server sample now (RSS after a step), or undefined when the target is gone. */
   async sampleNow(): Promise<ServerSample | undefined> {
     if (this.sampler === undefined || this.target?.hasExited === true) return undefined;
+    // After a window, its closing reading goes first; the sampler's quiet ends with it.
+    await this.costMeter?.settle();
+    this.endScrapeQuiet?.();
     return this.sampler.sampleNow().catch(() => undefined);
   }
 

@@ -253,7 +253,7 @@ function fakeSampler(zeroMs: number, current: () => FakeTargetState | undefined)
     },
     scrape: { attempts: 0, failures: 0, lastError: null, parseErrors: 0 },
     lastSampleError: null,
-    quietBetween: () => {},
+    quietFrom: () => () => {},
     on: (_event, listener) => {
       listeners.push(listener);
       return () => listeners.splice(listeners.indexOf(listener), 1);
@@ -268,8 +268,9 @@ function fakeCostMeter(current: () => FakeTargetState | undefined): ServerCostMe
   return {
     beforeOpen: () => {},
     afterOpen: () => {},
-    scheduleWindow: () => {},
+    scheduleWindow: async () => {},
     read: async () => {},
+    settle: async () => {},
     finish: async () => {},
     summarize: (figures) => {
       const report = computeServerCost({ ...figures, cpu: null, rssBeforeOpenBytes: 0, rssAfterOpenBytes: figures.connections * (server?.bytesPerConnection ?? 10 * 1024), countersAtStart: null, countersAtEnd: null, countersCoverTree: true, notes: ['modelled'] });

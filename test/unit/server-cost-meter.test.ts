@@ -39,4 +39,24 @@ describe('the server cost meter\'s window', () => {
     expect(cost.cpuMicrosPerMessage).toBeNull();
     expect(cost.basis.notes.join(' ')).toMatch(/not read at both ends of the measured window/);
   });
+
+  it('settles a window\'s promise once its closing reading is in, and a replaced or cut-short window\'s at once', async () => {
+    const { meter, setNow } = meterWithClock();
+    let replacedSettled = false;
+    void meter.scheduleWindow(10_000, 15_000).then(() => (replacedSettled = true));
+    let closedSettled = false;
+    const closed = meter.scheduleWindow(10_000, 15_000).then(() => (closedSettled = true));
+    await sleep(20);
+    expect(replacedSettled).toBe(true);
+    expect(closedSettled).toBe(false);
+
+    setNow(15_001);
+    await meter.settle();
+    await closed;
+    expect(meter.summarize(FIGURES).basis.cpuNs).not.toBeNull();
+
+    const cutShort = meter.scheduleWindow(20_000, 25_000);
+    await meter.finish();
+    await cutShort; // would time the test out if a cut-short window kept the sampler quiet for ever
+  });
 });

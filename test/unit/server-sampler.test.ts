@@ -156,6 +156,28 @@ describe('createServerSampler', () => {
     expect(sampler.scrape).toEqual({ attempts: 1, failures: 0, lastError: null, parseErrors: 1 });
   });
 
+  it('starts no scrape in a quiet period, until it is ended; ending a replaced one leaves the new one quiet', async () => {
+    let scrapes = 0;
+    const { url } = await listen((_request, response) => {
+      scrapes += 1;
+      response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(GO_METRICS);
+    });
+    let nowMs = 1000;
+    const sampler = createServerSampler({ rootPid: process.pid, metricsUrl: url, clock: () => nowMs });
+
+    const endFirst = sampler.quietFrom(2000);
+    expect((await sampler.sampleNow()).goroutines).toBe(10042); // before the quiet period
+    nowMs = 2500;
+    expect((await sampler.sampleNow()).goroutines).toBeUndefined();
+    const endSecond = sampler.quietFrom(3000);
+    endFirst();
+    nowMs = 3500;
+    expect((await sampler.sampleNow()).goroutines).toBeUndefined();
+    endSecond();
+    expect((await sampler.sampleNow()).goroutines).toBe(10042);
+    expect(scrapes).toBe(2);
+  });
+
   it('records an unreachable metrics URL and still returns the /proc sample', async () => {
     const { server, url } = await listen(() => {});
     await new Promise<void>((resolve) => server.close(() => resolve()));
