@@ -17,7 +17,19 @@ import { promisify } from 'node:util';
  *
  * Only the calling thread is raised (`chrt -p` without `-a`), after Node has started its helpers; threads the
  * loop starts later (the precise pacer's ticker) inherit the loop's priority, which is what they need.
+ *
+ * The hazard: a loop that waits for a helper without sleeping never lets it run. V8's garbage collector does
+ * that. Oilpan's (cppgc's) incremental sweeper, on the main thread, reposts itself while its concurrent
+ * sweeper, a helper, still holds pages: caught with perf in a compare whose B arm was 4× over capacity, the loop
+ * at 94% of CPU 1 in `Sweeper::IncrementalSweepTask::Run` → `ScheduleIncrementalSweeping` for minutes, four
+ * helper threads runnable below it (3 of 3 such compares hung; the quick bench's baselines lost one trial in
+ * about 450 the same way). So a real-time worker runs with `--single-threaded-gc` (workerV8FlagsForScheduling):
+ * its collector does all its work on the loop. On one pinned CPU the parallel helpers had nothing to run in
+ * parallel with anyway.
  */
+
+/** The V8 flag that keeps garbage collection off helper threads. */
+export const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
 
 /** How `/proc/PID/stat` says a thread is scheduled: `policy` 2 is SCHED_RR, 1 SCHED_FIFO, 0 normal. */
 export interface ThreadScheduling {
@@ -42,6 +54,14 @@ export function readThreadScheduling(pid: number, tid: number = pid): ThreadSche
   } catch {
     return undefined;
   }
+}
+
+/**
+ * V8 flags for a driver worker forked from this process: it inherits this thread's scheduling, and under
+ * SCHED_RR it will raise its loop above its helpers, so its collector must not wait for them.
+ */
+export function workerV8FlagsForScheduling(scheduling: ThreadScheduling | undefined = readThreadScheduling(process.pid)): string[] {
+  return scheduling?.policy === SCHED_RR ? [SINGLE_THREADED_GC_FLAG] : [];
 }
 
 export type LoopPriorityOutcome = { raised: true; rtPriority: number } | { raised: false; why: string };

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { formatCpuList } from '../cpu-pin.js';
 import type { CpuPin } from '../cpu-pin.js';
+import { workerV8FlagsForScheduling } from './loop-priority.js';
 import type { CoordinatorMessage, WorkerMessage } from './worker-protocol.js';
 
 /** How long a worker has to exit after `close` before it is killed. */
@@ -31,7 +32,13 @@ function workerEntry(heapFlags: readonly string[]): { path: string; execArgv: st
   return {
     path: fileURLToPath(entry),
     // WSBENCH_WORKER_EXEC_ARGV adds Node flags to the workers only, e.g. `--cpu-prof` to profile the driver.
-    execArgv: [...(runningFromSource ? ['--import', 'tsx'] : []), '--expose-gc', ...heapFlags, ...(process.env.WSBENCH_WORKER_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? [])],
+    execArgv: [
+      ...(runningFromSource ? ['--import', 'tsx'] : []),
+      '--expose-gc',
+      ...heapFlags,
+      ...workerV8FlagsForScheduling(),
+      ...(process.env.WSBENCH_WORKER_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? []),
+    ],
   };
 }
 

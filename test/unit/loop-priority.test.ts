@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseThreadScheduling, raiseLoopAboveHelpers, readThreadScheduling, SCHED_RR } from '../../src/driver/loop-priority.js';
+import { parseThreadScheduling, raiseLoopAboveHelpers, readThreadScheduling, SCHED_RR, SINGLE_THREADED_GC_FLAG, workerV8FlagsForScheduling } from '../../src/driver/loop-priority.js';
 
 describe('parseThreadScheduling', () => {
   it('reads rt_priority and policy after a command name with spaces and parentheses', () => {
@@ -22,6 +22,18 @@ describe('raiseLoopAboveHelpers', () => {
   it('leaves a normally scheduled process alone', async () => {
     expect(readThreadScheduling(process.pid)?.policy).not.toBe(SCHED_RR);
     expect(await raiseLoopAboveHelpers()).toEqual({ raised: false, why: 'not real-time' });
+  });
+});
+
+describe('workerV8FlagsForScheduling', () => {
+  it('keeps a real-time worker\'s garbage collection off its helper threads, and leaves other workers alone', () => {
+    expect(workerV8FlagsForScheduling({ policy: SCHED_RR, rtPriority: 1 })).toEqual([SINGLE_THREADED_GC_FLAG]);
+    expect(workerV8FlagsForScheduling({ policy: 0, rtPriority: 0 })).toEqual([]);
+    expect(workerV8FlagsForScheduling(undefined)).toEqual([]);
+  });
+
+  it('names a flag this Node accepts', () => {
+    expect(spawnSync(process.execPath, [SINGLE_THREADED_GC_FLAG, '-e', '0'], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
   });
 });
 
