@@ -2,6 +2,7 @@ import type { Bottleneck, CapacityVerdict, RampStep } from './ramp-result.js';
 import type { StopCriterion } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
 import { formatMs } from '../format-numbers.js';
+import { describeMachineBusy, type MachineLoad } from '../metrics/machine-load.js';
 
 /**
  * Names what limited a ramp, with its evidence. Pure: the steps, the first stop finding and the
@@ -153,7 +154,7 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     case 'generator-saturated':
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
       // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
-      if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine.otherCpuPercent), ...evidence] };
+      if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine), ...evidence] };
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };
     case 'gc-pause':
       evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);
@@ -162,7 +163,7 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       break;
   }
   // Latency, throughput or errors: find the resource behind them. A busy machine is said first, whatever it is.
-  if (step.machine?.noisy === true) evidence.push(busyMachineEvidence(step.machine.otherCpuPercent));
+  if (step.machine?.noisy === true) evidence.push(busyMachineEvidence(step.machine));
   if (rss !== null && rss >= MEMORY_BOUND_FRACTION * machine.memBytes) {
     evidence.push(`server RSS ${(rss / MIB).toFixed(0)} MiB, ${((rss / machine.memBytes) * 100).toFixed(0)}% of the machine's memory`);
     return { bottleneck: 'server-memory', limitedBy: 'server', evidence };
@@ -187,8 +188,8 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
 }
 
 /** "the machine was busy: other processes used 97% of a core during this step …" */
-export function busyMachineEvidence(otherCpuPercent: number): string {
-  return `the machine was busy: other processes used ${otherCpuPercent.toFixed(0)}% of a core during this step, so the driver and the server waited for CPU; run again on a quieter machine`;
+export function busyMachineEvidence(load: MachineLoad): string {
+  return `the machine was busy: ${describeMachineBusy(load)} during this step, so the driver and the server waited for CPU; run again on a quieter machine`;
 }
 
 function generalEvidence(steps: readonly RampStep[], memoryPerConnection: number | null, cpuPerMessage: number | null, machine: MachineFacts): string[] {

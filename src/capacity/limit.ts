@@ -24,6 +24,7 @@ import type { RampContext } from './ramp.js';
 import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
 import { recordTraffic } from '../scenario/traffic-record.js';
+import { describeMachineBusy } from '../metrics/machine-load.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -237,7 +238,7 @@ export function summarizeLimit(maxRate: number | null, maxPerSec: number | null,
   const by = limitedBy === 'generator'
     ? ' — the limit is the load generator, not the server'
     : limitedBy === 'machine' && failing?.machine != null
-      ? ` — the limit is this machine, not the server: other processes used ${failing.machine.otherCpuPercent.toFixed(0)}% of a core during that probe and the driver waited for CPU; run again on a quieter machine`
+      ? ` — the limit is this machine, not the server: ${describeMachineBusy(failing.machine)} during that probe and the driver waited for CPU; run again on a quieter machine`
       : '';
   return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
 }

@@ -1,6 +1,7 @@
 import type { ExcludedTrial } from './comparison.js';
 import { pairUp, type TrialPair } from './pair-up.js';
 import type { Arm } from './schedule.js';
+import { describeMachineBusy, judgeMachineLoad } from '../metrics/machine-load.js';
 import type { TrialSummary } from './trial-summary.js';
 
 /**
@@ -50,12 +51,24 @@ export function pairedDesign(trials: readonly TrialSummary[]): DesignedTrials {
   return { design: { kind: 'paired', pairs }, excluded, scheduledPairs, usableUnits: pairs.length };
 }
 
+/**
+ * Against a stored baseline nothing pairs a trial with one run under the same conditions, so a trial on a busy
+ * machine (other processes, or the hypervisor's steal: metrics/machine-load.ts) is left out, fresh or recorded:
+ * its latencies and CPU describe the machine's other tenants. Judged again from the figures, so a baseline
+ * recorded under an older threshold is held to today's. In one job, A B B A pairs share the machine's state and
+ * such trials stay in.
+ */
+function busyMachine(t: TrialSummary): string | null {
+  const load = judgeMachineLoad(t.machine ?? null);
+  return load?.noisy === true ? `the machine was busy: ${describeMachineBusy(load)} during the trial, and a stored baseline is only comparable with trials on a quiet machine` : null;
+}
+
 /** Unpaired: each unusable trial is left out alone. */
 export function unpairedDesign(trials: readonly TrialSummary[]): DesignedTrials {
   const excluded: ExcludedTrial[] = [];
   const arms: Record<Arm, TrialSummary[]> = { a: [], b: [] };
   for (const trial of trials) {
-    const why = unusable(trial);
+    const why = unusable(trial) ?? busyMachine(trial);
     if (why === null) arms[trial.arm].push(trial);
     else excluded.push({ arm: trial.arm, index: trial.index, reason: why });
   }

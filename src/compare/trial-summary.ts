@@ -2,6 +2,7 @@ import type { RunResult, RunStatus } from '../run/run-result.js';
 import type { Arm } from './schedule.js';
 import { decodeHistogram } from '../metrics/latency-histogram.js';
 import { sketchLatency, type LatencySketch } from './latency-sketch.js';
+import type { MachineLoad } from '../metrics/machine-load.js';
 
 /** What the comparison needs from one trial (one fresh server process, one run). */
 export interface TrialSummary {
@@ -39,6 +40,11 @@ export interface TrialSummary {
   /** GC cycles counted in the window and the echoes it held (`server.costBasis`), for the GC rate test. */
   serverGcCycles?: number | null;
   serverMessages?: number | null;
+  /**
+   * CPU others took while the trial ran (result `machine`): other processes and the hypervisor's steal. Judged
+   * against a stored baseline, a busy trial is left out (trial-design.ts). Absent in older summaries.
+   */
+  machine?: MachineLoad | null;
 }
 
 
@@ -71,6 +77,7 @@ export function summarizeTrial(result: RunResult, arm: Arm, index: number): Tria
     serverGcPer10kMessages: result.server?.gcPer10kMessages ?? null,
     serverGcCycles: result.server?.costBasis?.gcCycles ?? null,
     serverMessages: result.server?.costBasis?.messages ?? null,
+    machine: result.machine == null ? null : { otherCpuPercent: result.machine.otherCpuPercent, stealPercent: result.machine.stealPercent },
   };
 }
 

@@ -13,6 +13,14 @@ import { getClockTicksPerSecond, readProcessTree } from './process-tree.js';
 /** Past this, the result carries a warning that other work competed for the CPU. */
 export const NOISY_OTHER_CPU_PERCENT = 25;
 
+/**
+ * Past this much steal (percent of one core), the machine is busy too, and on a lower bar than other processes:
+ * nothing on our side outranks the hypervisor (real-time priority holds other processes off, not other guests).
+ * Measured on a 2-core AMD EPYC guest, 2026-12-02, the quick bench's trials against its own fresh baseline:
+ * steal 0.4% → p99 0.87 ms, 1.8% → 1.2 ms, 4.3% → 2.5 ms, 10% → 3.0 ms, 15–45% → 6.7–9.6 ms, 50–94% → 13–28 ms.
+ */
+export const NOISY_STEAL_PERCENT = 5;
+
 export interface MachineLoad {
   /** CPU used by processes outside wsbench's tree, in percent of one core, over the window. */
   otherCpuPercent: number;
@@ -26,7 +34,16 @@ export interface JudgedMachineLoad extends MachineLoad {
 }
 
 export function judgeMachineLoad(load: MachineLoad | null): JudgedMachineLoad | null {
-  return load === null ? null : { ...load, noisy: load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT };
+  return load === null ? null : { ...load, noisy: load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT || load.stealPercent > NOISY_STEAL_PERCENT };
+}
+
+/** Who took the CPU: "other processes used 97% of a core", "the hypervisor took 55% of a core (steal)", or both. */
+export function describeMachineBusy(load: MachineLoad): string {
+  const others = `other processes used ${load.otherCpuPercent.toFixed(0)}% of a core`;
+  const steal = `the hypervisor took ${load.stealPercent.toFixed(0)}% of a core (steal)`;
+  const stealing = load.stealPercent > NOISY_STEAL_PERCENT;
+  if (!stealing) return others;
+  return load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT ? `${others} and ${steal}` : steal;
 }
 
 interface Reading {

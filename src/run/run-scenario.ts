@@ -1,6 +1,7 @@
 import { GateFailure, InfrastructureError, UsageError } from '../errors.js';
 import type { WsbenchError } from '../errors.js';
 import type { OpenSummary } from '../driver/load-driver.js';
+import { describeMachineBusy } from '../metrics/machine-load.js';
 import type { JudgedMachineLoad, MachineLoad } from '../metrics/machine-load.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
@@ -114,7 +115,7 @@ export async function runScenario(options: ResolvedRunOptions, context: RunScena
   }
   if (failure === undefined && result.status === 'saturated') {
     // On a machine other processes keep busy, say so: the cure is a quieter machine, not more workers.
-    const busy = result.machine?.noisy === true ? `\n  - the machine was busy: other processes used ${result.machine.otherCpuPercent.toFixed(0)}% of a core during the load, so the driver waited for CPU; run again on a quieter machine (or pin with taskset)` : '';
+    const busy = result.machine?.noisy === true ? `\n  - the machine was busy: ${describeMachineBusy(result.machine)} during the load, so the driver waited for CPU; run again on a quieter machine (or pin with taskset)` : '';
     failure = new InfrastructureError('GENERATOR_SATURATED', `The load generator saturated, so these latencies describe the driver, not the server:\n  - ${result.generator.saturationReasons.join('\n  - ')}${busy}`);
   }
   return { result, failure };
@@ -135,5 +136,5 @@ function validateScenario(options: ResolvedRunOptions): void {
 }
 
 export function noisyMachineWarning(load: MachineLoad): string {
-  return `other processes used ${load.otherCpuPercent.toFixed(0)}% of a core while this ran (steal ${load.stealPercent.toFixed(0)}%): latencies and throughput are noisier than the server alone explains`;
+  return `${describeMachineBusy(load)} while this ran (other processes ${load.otherCpuPercent.toFixed(0)}%, steal ${load.stealPercent.toFixed(0)}%): latencies and throughput are noisier than the server alone explains`;
 }

@@ -21,6 +21,7 @@ import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { HELP_FLAG } from '../flags/shared-flags.js';
 import { PIN_FLAG } from '../flags/gate-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
+import { describeMachineBusy } from '../../metrics/machine-load.js';
 
 /** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
 export const DEFAULT_BASELINE_TRIALS = 8;
@@ -84,16 +85,21 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
       const scheduling = await enterTrialScheduling(values.noRealtime !== true, [definition], options.pinning);
       try {
-        // A trial whose generator saturated is kept (the gate leaves it out) and one more is run, up to twice the count.
-        for (let index = 0, usable = 0; usable < trials && index < 2 * trials; index++) {
+        // A trial whose generator saturated, or that ran on a busy machine, is kept (the gate leaves it out) and
+        // one more is run, up to twice the count.
+        let usable = 0;
+        for (let index = 0; usable < trials && index < 2 * trials; index++) {
           const { result, failure } = await runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal, onEvent: withTargetDemotion(scheduling, undefined) });
           if (failure instanceof InterruptedError) throw failure;
           const saturated = failure?.code === 'GENERATOR_SATURATED';
           if (failure !== undefined && !saturated) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
-          if (!saturated) usable++;
+          const busy = result.machine?.noisy === true ? describeMachineBusy(result.machine) : undefined;
+          if (!saturated && busy === undefined) usable++;
           recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
-          output.stderr(`${planned.name} trial ${index + 1} (${usable}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${saturated ? ', generator saturated (kept, not used)' : ''}\n`);
+          const unused = saturated ? ', generator saturated (kept, not used)' : busy === undefined ? '' : `, the machine was busy: ${busy} (kept, not used)`;
+          output.stderr(`${planned.name} trial ${index + 1} (${usable}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${unused}\n`);
         }
+        if (usable < trials) output.stderr(`${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length}; bench judges against those. Record again on a quieter machine for the full count\n`);
       } finally {
         await scheduling.restore();
       }

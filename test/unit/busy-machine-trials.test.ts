@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { describeMachineBusy, judgeMachineLoad } from '../../src/metrics/machine-load.js';
+import { pairedDesign, unpairedDesign } from '../../src/compare/trial-design.js';
+import type { TrialSummary } from '../../src/compare/trial-summary.js';
+
+const trial = (arm: 'a' | 'b', index: number, machine?: TrialSummary['machine']): TrialSummary => ({
+  arm,
+  index,
+  status: 'completed',
+  achievedPerSec: 1000,
+  p50Ms: 1,
+  p99Ms: 2,
+  errors: 0,
+  attempted: 1000,
+  errorRate: 0,
+  saturated: false,
+  saturationReasons: [],
+  ...(machine === undefined ? {} : { machine }),
+});
+
+describe('a busy machine: other processes or the hypervisor\'s steal', () => {
+  it('counts steal past 5% of a core as busy, on a lower bar than other processes (25%)', () => {
+    expect(judgeMachineLoad({ otherCpuPercent: 0, stealPercent: 4 })?.noisy).toBe(false);
+    expect(judgeMachineLoad({ otherCpuPercent: 0, stealPercent: 6 })?.noisy).toBe(true);
+    expect(judgeMachineLoad({ otherCpuPercent: 24, stealPercent: 0 })?.noisy).toBe(false);
+    expect(judgeMachineLoad({ otherCpuPercent: 26, stealPercent: 0 })?.noisy).toBe(true);
+    expect(judgeMachineLoad(null)).toBeNull();
+  });
+
+  it('names who took the CPU', () => {
+    expect(describeMachineBusy({ otherCpuPercent: 97, stealPercent: 1 })).toBe('other processes used 97% of a core');
+    expect(describeMachineBusy({ otherCpuPercent: 0, stealPercent: 55 })).toBe('the hypervisor took 55% of a core (steal)');
+    expect(describeMachineBusy({ otherCpuPercent: 40, stealPercent: 12 })).toBe('other processes used 40% of a core and the hypervisor took 12% of a core (steal)');
+  });
+
+  it('leaves busy trials out of a comparison with a stored baseline, fresh or recorded, and says why', () => {
+    const trials = [
+      trial('a', 0, { otherCpuPercent: 0, stealPercent: 1 }),
+      trial('a', 1, { otherCpuPercent: 0, stealPercent: 30 }), // recorded while stolen from
+      trial('a', 2), // an older baseline: no record, so kept
+      trial('b', 3, { otherCpuPercent: 0, stealPercent: 55 }),
+      trial('b', 4, { otherCpuPercent: 2, stealPercent: 0.5 }),
+    ];
+
+    const { design, excluded } = unpairedDesign(trials);
+
+    expect(design.kind === 'unpaired' && design.a.map((t) => t.index)).toEqual([0, 2]);
+    expect(design.kind === 'unpaired' && design.b.map((t) => t.index)).toEqual([4]);
+    expect(excluded.map((t) => t.index)).toEqual([1, 3]);
+    expect(excluded[1]!.reason).toMatch(/^the machine was busy: the hypervisor took 55% of a core \(steal\) during the trial/);
+  });
+
+  it('keeps them in one job, where A B B A pairs share the machine\'s state', () => {
+    const trials = [trial('a', 0, { otherCpuPercent: 0, stealPercent: 55 }), trial('b', 1, { otherCpuPercent: 0, stealPercent: 50 })];
+    const { design, excluded } = pairedDesign(trials);
+    expect(design.kind === 'paired' && design.pairs.length).toBe(1);
+    expect(excluded).toEqual([]);
+  });
+});
