@@ -99,6 +99,13 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
           const unused = saturated ? ', generator saturated (kept, not used)' : busy === undefined ? '' : `, the machine was busy: ${busy} (kept, not used)`;
           output.stderr(`${planned.name} trial ${index + 1} (${usable}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${unused}\n`);
         }
+        // Fewer than half: the spread such a file would give bench describes the machine's other tenants, not the server.
+        if (usable < Math.ceil(trials / 2)) {
+          throw new InfrastructureError(
+            'BASELINE_TOO_NOISY',
+            `Recording ${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length} (the others saturated the generator or ran on a busy machine, see above); no baseline written for it. Record on a quieter machine, or compare A/B in one job (wsbench bench --baseline REF), which pairs trials that share the machine's state`,
+          );
+        }
         if (usable < trials) output.stderr(`${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length}; bench judges against those. Record again on a quieter machine for the full count\n`);
       } finally {
         await scheduling.restore();
