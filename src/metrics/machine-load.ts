@@ -66,8 +66,13 @@ function read(procRoot: string): Reading {
   };
 }
 
-/** Starts watching; `stop()` gives the machine's other load since the start, or null where /proc is unreadable. */
-export function watchMachineLoad(procRoot = '/proc'): { stop: () => MachineLoad | null } {
+export interface MachineLoadWatch {
+  /** The machine's other load since the watch started, or null where /proc is unreadable. */
+  stop(): MachineLoad | null;
+}
+
+/** Starts watching the machine's other load (other processes, steal). */
+export function watchMachineLoad(procRoot = '/proc'): MachineLoadWatch {
   let start: Reading | undefined;
   try {
     start = read(procRoot);

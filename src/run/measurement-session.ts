@@ -191,7 +191,7 @@ export class MeasurementSession {
     if (this.interrupted) return { phase: undefined, stoppedBy: interruptedError(), overran: false, windowFromMs: this.elapsedMs(), machineLoad: null };
     this.options.emit({ type: 'stage', stage: 'loading', ...(request.detail === undefined ? {} : { detail: request.detail }) });
     this.phaseDurationMs = request.durationMs;
-    return runMeasuredPhase(request, { driver: this.driver, broken: this.broken, target: this.target, windowFromMs: this.elapsedMs() + request.warmupMs });
+    return runMeasuredPhase(request, { driver: this.driver, broken: this.broken, target: this.target, windowFromMs: this.elapsedMs() + request.warmupMs, watchMachineLoad: this.deps.watchMachineLoad });
   }
 
   /** `work`, or the reason the session broke first (the target died, Ctrl-C): for waits between phases (a start barrier). */

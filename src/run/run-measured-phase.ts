@@ -7,7 +7,8 @@ import { asWsbenchError } from './session-errors.js';
 import type { MeasuredPhase, PhaseRequest } from './session-options.js';
 import type { SessionDriver } from './session-deps.js';
 import { watchdog } from './watchdog.js';
-import { judgeMachineLoad, watchMachineLoad } from '../metrics/machine-load.js';
+import { judgeMachineLoad } from '../metrics/machine-load.js';
+import type { MachineLoadWatch } from '../metrics/machine-load.js';
 
 /** Slack on top of a phase's duration and message timeout before it counts as stuck. */
 export const PHASE_WATCHDOG_SLACK_MS = 30_000;
@@ -21,13 +22,14 @@ interface PhaseContext {
   target: RunningTarget | undefined;
   /** Start of the measured window (after warm-up) on the session clock. */
   windowFromMs: number;
+  watchMachineLoad: () => MachineLoadWatch;
 }
 
 /**
  * One phase of paced load on every open connection. Never throws for the ways a phase ends early (the
  * target died, Ctrl-C, a watchdog): it keeps what the workers measured until then and says why in `stoppedBy`.
  */
-export async function runMeasuredPhase(request: PhaseRequest, { driver, broken, target, windowFromMs }: PhaseContext): Promise<MeasuredPhase> {
+export async function runMeasuredPhase(request: PhaseRequest, { driver, broken, target, windowFromMs, watchMachineLoad }: PhaseContext): Promise<MeasuredPhase> {
   const { label, detail: _detail, overrunAfterMs, ...phaseOptions } = request;
   // Who else used the CPU meanwhile: a phase on a busy machine says so (run, ramp steps, limit probes alike).
   const machineWatch = watchMachineLoad();

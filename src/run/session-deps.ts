@@ -2,6 +2,8 @@ import { LoadDriver } from '../driver/load-driver.js';
 import type { DriverEvents } from '../driver/driver-events.js';
 import type { DriverOptions, OpenSummary, PhaseOptions, PhaseSummary } from '../driver/load-driver.js';
 import { describeEnvironment } from '../metrics/environment.js';
+import { watchMachineLoad } from '../metrics/machine-load.js';
+import type { MachineLoadWatch } from '../metrics/machine-load.js';
 import type { EnvironmentInfo } from '../metrics/environment.js';
 import { createServerCostMeter } from '../metrics/server-cost-meter.js';
 import type { ServerCostMeter, ServerCostMeterOptions } from '../metrics/server-cost-meter.js';
@@ -44,6 +46,8 @@ export interface SessionDeps {
   readTcpCounters: (files?: TcpCounterFiles) => TcpCounters | null;
   /** Third octets of 10.251.X.0/24 on this host's interfaces, so a target namespace picks a free /24. */
   usedNamespaceSubnets: () => ReadonlySet<number>;
+  /** Who else uses the CPU (other processes, the hypervisor's steal) from now until `stop()`. */
+  watchMachineLoad: () => MachineLoadWatch;
 }
 
 export const DEFAULT_SESSION_DEPS: SessionDeps = {
@@ -56,4 +60,5 @@ export const DEFAULT_SESSION_DEPS: SessionDeps = {
   describeEnvironment: (toolVersion) => describeEnvironment(toolVersion),
   readTcpCounters: (files) => readTcpCounters(files),
   usedNamespaceSubnets: () => usedSubnetsOnHost(),
+  watchMachineLoad: () => watchMachineLoad(),
 };

@@ -118,6 +118,8 @@ export function fakeWorld(serverFor: (definition: TargetDefinition, knobs: Recor
       describeEnvironment: () => FAKE_ENV,
       readTcpCounters: () => null,
       usedNamespaceSubnets: () => new Set<number>(),
+      // The modelled machine is quiet: the decisions under test must not see the real one's steal.
+      watchMachineLoad: () => ({ stop: () => ({ otherCpuPercent: 0, stealPercent: 0 }) }),
       createCostMeter: () => fakeCostMeter(() => [...byUrl.values()].find((state) => !state.target.hasExited)),
     },
     started,
