@@ -155,6 +155,10 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
       // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
       if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine), ...evidence] };
+      // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
+      if (serverTookTheMachine(step, machine)) {
+        return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`server CPU ${(cpu ?? 0).toFixed(0)}% of one core (${machine.cores} cores on this machine, the driver used ${(step.generator.cpuPercent ?? 0).toFixed(0)}%): the server took the machine's CPU and the driver waited for it`, ...evidence] };
+      }
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };
     case 'gc-pause':
       evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);
@@ -185,6 +189,14 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
   if (step.server.gcPauseMaxMs !== null && step.server.gcPauseMaxMs > 10) evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs)}`);
   const bottleneck: Bottleneck = firstLimit.criterion === 'error-rate' ? 'errors' : 'latency';
   return { bottleneck, limitedBy: 'server', evidence };
+}
+
+/** The machine's cores were full (server + driver + others ≥ 90%) and the server used more of them than the rest. */
+function serverTookTheMachine(step: RampStep, machine: MachineFacts): boolean {
+  const cpu = step.server.cpuPercent;
+  if (cpu === null) return false;
+  const rest = (step.generator.cpuPercent ?? 0) + (step.machine?.otherCpuPercent ?? 0);
+  return cpu + rest >= CPU_BOUND_FRACTION * machine.cores * 100 && cpu > rest;
 }
 
 /** "the machine was busy: other processes used 97% of a core during this step …" */

@@ -16,7 +16,7 @@ const ONLY_WHAT_IS_TESTED_STOPS = ['--slo-p99', '10s', '--knee-factor', '1000', 
 function heldByBusyMachine(written: RampResult): boolean {
   const first = written.steps[0];
   if (first === undefined || first.stopReasons.length === 0 || first.machine?.noisy !== true) return false;
-  expect(written.verdict.evidence[0]).toMatch(/^the machine was busy: other processes used \d+% of a core during this step/);
+  expect(written.verdict.evidence[0]).toMatch(/^the machine was busy: (other processes used|the hypervisor took) \d+% of a core/);
   expect(written.verdict.summary).toMatch(/the machine was busy/);
   return true;
 }
@@ -45,7 +45,9 @@ describe('wsbench ramp', () => {
       expect(step.generator.settleMs).toBeLessThanOrEqual(2000);
     }
     expect(written.verdict.firstLimit).toMatchObject({ step: 1 });
-    expect(['p99-over-slo', 'throughput']).toContain(written.verdict.firstLimit?.criterion);
+    // The server, unpinned, takes both cores at step 2, so the driver beside it may saturate first: the
+    // bottleneck below must still be the server's CPU.
+    expect(['p99-over-slo', 'throughput', 'generator-saturated']).toContain(written.verdict.firstLimit?.criterion);
     expect(written.verdict.bottleneck).toBe('server-cpu');
     expect(written.verdict.maxConnections).toBe(150);
     // ≈ 200% alone on the machine; other processes on a shared CI machine take their share.

@@ -76,6 +76,17 @@ describe('benchScenario (decisions, on a modelled server)', () => {
     expect(slower.started).toHaveLength(3);
   });
 
+  it('does not FAIL a slower server against a stored baseline when the hypervisor took the CPU: the trials are left out, and it says why', async () => {
+    const dir = await recordBaseline(steadyServer(1, 2, 0.02, 11), 3);
+    const slower = fakeWorld(steadyServer(2, 4, 0.02, 12));
+    const stolenFrom = { ...slower.deps, watchMachineLoad: () => ({ stop: () => ({ otherCpuPercent: 0, stealPercent: 55 }) }) };
+    const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: stolenFrom });
+    expect(outcome.verdict).toBe('INCONCLUSIVE');
+    const excluded = outcome.comparison?.comparison.excluded ?? [];
+    expect(excluded.map((trial) => `${trial.arm}${trial.index}`)).toEqual(['b3', 'b4', 'b5']);
+    expect(excluded[0]!.reason).toMatch(/the machine was busy: the hypervisor took 55% of a core \(steal\)/);
+  });
+
   it('treats a baseline from another environment as none', async () => {
     const dir = await recordBaseline(steadyServer(1, 2, 0.02, 11), 3);
     const world = fakeWorld(steadyServer(1, 2, 0.02, 13));

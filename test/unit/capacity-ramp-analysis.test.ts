@@ -210,6 +210,14 @@ describe('the capacity verdict', () => {
     expect(verdict.summary).toContain('the limit is the load generator, not the server');
   });
 
+  it('blames the server, not the generator, when the server took the machine\'s cores and the driver waited for CPU', () => {
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 170 }, generator: { saturated: true, sendLagP99Ms: 40, cpuPercent: 20 } }), 'generator-saturated')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'generator-saturated', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('server-cpu');
+    expect(verdict.limitedBy).toBe('server');
+    expect(verdict.evidence[0]).toMatch(/^server CPU 170% of one core \(2 cores on this machine, the driver used 20%\): the server took the machine's CPU/);
+  });
+
   it('blames a busy machine, not the generator, when other processes took the CPU the driver waited for', () => {
     const busy = { otherCpuPercent: 97, stealPercent: 0, noisy: true };
     const steps = [syntheticStep(0), stopped(syntheticStep(1, { generator: { saturated: true, sendLagP99Ms: 40 }, machine: busy }), 'generator-saturated')];
