@@ -125,7 +125,7 @@ interface Named {
 function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefined, machine: MachineFacts): Named {
   if (firstLimit === null || step === undefined) return { bottleneck: 'none', limitedBy: null, evidence: [] };
   const evidence: string[] = [];
-  const cpu = step.server.cpuPercent;
+  const shares = cpuShares(step, machine);
   const rss = step.server.rssBytes;
   switch (firstLimit.criterion) {
     case 'server-died': {
@@ -156,8 +156,8 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
       if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine), ...evidence] };
       // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
-      if (serverTookTheMachine(step, machine)) {
-        return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`server CPU ${(cpu ?? 0).toFixed(0)}% of one core (${machine.cores} cores on this machine, the driver used ${(step.generator.cpuPercent ?? 0).toFixed(0)}%): the server took the machine's CPU and the driver waited for it`, ...evidence] };
+      if (shares !== null && shares.machineBound && shares.cpu > shares.driverCpu + shares.otherCpu) {
+        return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`${shares.evidence}: the server took the machine's CPU and the driver waited for it`, ...evidence] };
       }
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };
     case 'gc-pause':
@@ -172,16 +172,10 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     evidence.push(`server RSS ${(rss / MIB).toFixed(0)} MiB, ${((rss / machine.memBytes) * 100).toFixed(0)}% of the machine's memory`);
     return { bottleneck: 'server-memory', limitedBy: 'server', evidence };
   }
-  if (cpu !== null) {
-    const driverCpu = step.generator.cpuPercent ?? 0;
-    // Other processes share the cores too: the server plus the driver plus them is what the machine had to give.
-    const otherCpu = step.machine?.otherCpuPercent ?? 0;
-    const machineCpu = machine.cores * 100;
-    const serverBound = cpu >= CPU_BOUND_FRACTION * machineCpu;
-    const machineBound = cpu + driverCpu + otherCpu >= CPU_BOUND_FRACTION * machineCpu;
-    const oneCoreBound = cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10;
+  if (shares !== null) {
+    const { cpu, driverCpu, otherCpu, serverBound, machineBound, oneCoreBound } = shares;
     if (serverBound || machineBound || oneCoreBound) {
-      evidence.push(`server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`);
+      evidence.push(shares.evidence);
       if (!serverBound && machineBound && driverCpu + otherCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
       return { bottleneck: 'server-cpu', limitedBy: machineBound && !serverBound && !oneCoreBound ? 'machine' : 'server', evidence };
     }
@@ -191,12 +185,37 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
   return { bottleneck, limitedBy: 'server', evidence };
 }
 
-/** The machine's cores were full (server + driver + others ≥ 90%) and the server used more of them than the rest. */
-function serverTookTheMachine(step: RampStep, machine: MachineFacts): boolean {
+interface CpuShares {
+  cpu: number;
+  driverCpu: number;
+  otherCpu: number;
+  /** The server alone used ≥ 90% of the cores. */
+  serverBound: boolean;
+  /** Server, driver and other processes together used ≥ 90% of the cores. */
+  machineBound: boolean;
+  /** The server sat at a whole number of cores (a single-threaded server, or one pinned). */
+  oneCoreBound: boolean;
+  /** "server CPU 167% of one core (2 cores on this machine, the driver used 12%, other processes 12%)" */
+  evidence: string;
+}
+
+/** Who used the step's cores; null when the server's CPU was not measured. */
+function cpuShares(step: RampStep, machine: MachineFacts): CpuShares | null {
   const cpu = step.server.cpuPercent;
-  if (cpu === null) return false;
-  const rest = (step.generator.cpuPercent ?? 0) + (step.machine?.otherCpuPercent ?? 0);
-  return cpu + rest >= CPU_BOUND_FRACTION * machine.cores * 100 && cpu > rest;
+  if (cpu === null) return null;
+  const driverCpu = step.generator.cpuPercent ?? 0;
+  // Other processes share the cores too: the server plus the driver plus them is what the machine had to give.
+  const otherCpu = step.machine?.otherCpuPercent ?? 0;
+  const machineCpu = machine.cores * 100;
+  return {
+    cpu,
+    driverCpu,
+    otherCpu,
+    serverBound: cpu >= CPU_BOUND_FRACTION * machineCpu,
+    machineBound: cpu + driverCpu + otherCpu >= CPU_BOUND_FRACTION * machineCpu,
+    oneCoreBound: cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10,
+    evidence: `server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`,
+  };
 }
 
 /** "the machine was busy: other processes used 97% of a core during this step …" */

@@ -46,6 +46,11 @@ export function describeMachineBusy(load: MachineLoad): string {
   return load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT ? `${others} and ${steal}` : steal;
 }
 
+/** Both figures, whatever passed its bar: "other processes 3%, steal 55%". */
+export function formatMachineLoad(load: MachineLoad): string {
+  return `other processes ${load.otherCpuPercent.toFixed(0)}%, steal ${load.stealPercent.toFixed(0)}%`;
+}
+
 interface Reading {
   atMs: number;
   busySeconds: number;

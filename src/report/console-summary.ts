@@ -2,7 +2,7 @@ import type { RunResult } from '../run/run-result.js';
 import { formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format-numbers.js';
 import { formatServerCostLine } from '../metrics/server-cost-text.js';
 import { settlingNote } from './settling-note.js';
-import { describeMachineBusy } from '../metrics/machine-load.js';
+import { describeMachineBusy, formatMachineLoad } from '../metrics/machine-load.js';
 
 /** The human summary of one run: pure, `(result) => string`. */
 export function formatRunSummary(result: RunResult): string {
@@ -40,7 +40,7 @@ export function formatRunSummary(result: RunResult): string {
     for (const breach of budget.breaches) lines.push(`    ! ${breach}`);
   }
   if (result.machine?.noisy === true) {
-    lines.push(`  machine     ${describeMachineBusy(result.machine)} during the load (other processes ${result.machine.otherCpuPercent.toFixed(0)}%, steal ${result.machine.stealPercent.toFixed(0)}%): expect noise`);
+    lines.push(`  machine     ${describeMachineBusy(result.machine)} during the load (${formatMachineLoad(result.machine)}): expect noise`);
   }
   if (result.error !== undefined) {
     lines.push(`  error       ${result.error.code}: ${result.error.message.split('\n')[0]}`);

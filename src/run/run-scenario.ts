@@ -1,7 +1,7 @@
 import { GateFailure, InfrastructureError, UsageError } from '../errors.js';
 import type { WsbenchError } from '../errors.js';
 import type { OpenSummary } from '../driver/load-driver.js';
-import { describeMachineBusy } from '../metrics/machine-load.js';
+import { describeMachineBusy, formatMachineLoad } from '../metrics/machine-load.js';
 import type { JudgedMachineLoad, MachineLoad } from '../metrics/machine-load.js';
 import type { ResolvedRunOptions } from '../scenario/run-options.js';
 import { checkLoadLimits } from '../scenario/load-limits.js';
@@ -136,5 +136,5 @@ function validateScenario(options: ResolvedRunOptions): void {
 }
 
 export function noisyMachineWarning(load: MachineLoad): string {
-  return `${describeMachineBusy(load)} while this ran (other processes ${load.otherCpuPercent.toFixed(0)}%, steal ${load.stealPercent.toFixed(0)}%): latencies and throughput are noisier than the server alone explains`;
+  return `${describeMachineBusy(load)} while this ran (${formatMachineLoad(load)}): latencies and throughput are noisier than the server alone explains`;
 }
