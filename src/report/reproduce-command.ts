@@ -23,7 +23,11 @@ function targetFlags(target: RunResult['target']): string[] {
 /** A header's value is not in the result (it may be a credential): the command shows where it goes. */
 export const HEADER_VALUE_PLACEHOLDER = '<value>';
 
-/** The traffic flags that give this record back: each field as the flag that set it (traffic-flags.ts). */
+/**
+ * The traffic flags that give this record back: each field as the flag that set it. The report layer may not
+ * import the CLI's flag tables (cli/flags/traffic-flags.ts), so the names are spelled here again;
+ * test/unit/reproduce-traffic-flags.test.ts reads this output back through those tables, so the two cannot drift.
+ */
 export function trafficFlags(record: TrafficRecord | undefined): string[] {
   if (record === undefined) return [];
   const words: string[] = [];
