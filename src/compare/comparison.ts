@@ -30,7 +30,7 @@ export interface MetricComparison {
    * p99: `median-pair-sign-test` for A/B in one job from 6 pairs on (median-pair.ts), `pooled-bootstrap-paired`
    * below that, `pooled-bootstrap` against a recorded baseline (pooled-tail.ts).
    */
-  method: 'paired-t-log-ratio' | 'welch-t-log' | 'median-pair-sign-test' | 'pooled-bootstrap' | 'pooled-bootstrap-paired' | 'exact-poisson-rate' | 'permutation-error-rate' | 'none';
+  method: 'paired-t-log-ratio' | 'paired-t-log-ratio-steal-adjusted' | 'welch-t-log' | 'median-pair-sign-test' | 'pooled-bootstrap' | 'pooled-bootstrap-paired' | 'exact-poisson-rate' | 'permutation-error-rate' | 'none';
   /** Medians over the trials in the pairs used, in `unit`. */
   aMedian: number | null;
   bMedian: number | null;

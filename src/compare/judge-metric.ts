@@ -9,7 +9,7 @@ import type { MetricSpec } from './metric-catalog.js';
 import { medianPairEstimate, signIntervalRank } from './median-pair.js';
 import { pooledTailEstimate } from './pooled-tail.js';
 import type { Arm } from './schedule.js';
-import { logRatioTest, signedRankExactP, welchLogRatio } from './statistics.js';
+import { covariateAdjustedLogRatioTest, logRatioTest, signedRankExactP, welchLogRatio } from './statistics.js';
 import { armTrials, type TrialDesign } from './trial-design.js';
 import type { TrialSummary } from './trial-summary.js';
 
@@ -152,6 +152,25 @@ function noChange(spec: MetricSpec, gate: number, value: number, units: number, 
   };
 }
 
+/**
+ * Judge at equal steal only when every pair measured it, there are pairs enough for the line's two parameters
+ * (5: 3 degrees of freedom left), and the pairs' steal differed by an SD of at least this many points of a core.
+ * The rule looks at the steal alone, never at the outcome, so it is declared before the data in effect. On the
+ * AMD class pairs differed by SD ~25 points and the fit halved the pair SD of CPU per message (0.148 → 0.072,
+ * 245 A/A pairs); on a machine without steal the plain paired t is kept, which the extra parameter would only widen.
+ */
+export const MIN_STEAL_DIFFERENCE_SD = 2;
+const MIN_STEAL_ADJUSTED_PAIRS = 5;
+
+function judgedAtEqualSteal(stealDifferences: readonly number[]): boolean {
+  return stealDifferences.length >= MIN_STEAL_ADJUSTED_PAIRS && stealDifferences.every(Number.isFinite) && standardDeviation(stealDifferences) >= MIN_STEAL_DIFFERENCE_SD;
+}
+
+function standardDeviation(values: readonly number[]): number {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
+}
+
 const allEqual = (values: readonly number[]): boolean => values.length > 0 && values.every((x) => x === values[0]);
 
 /** Ratio metrics: the paired t on log-ratios (A/B in one job) or Welch's t on logs (against a baseline). */
@@ -171,7 +190,8 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
     const values = design.pairs.flatMap((pair) => {
       const a = spec.pick(pair.a);
       const b = spec.pick(pair.b);
-      return a !== null && a === b && Number.isFinite(a) ? [{ a, b, d: 0 }] : usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a) }] : [];
+      const stealDifference = (pair.b.machine?.stealPercent ?? Number.NaN) - (pair.a.machine?.stealPercent ?? Number.NaN);
+      return a !== null && a === b && Number.isFinite(a) ? [{ a, b, d: 0, stealDifference }] : usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a), stealDifference }] : [];
     });
     const dropped = design.pairs.length - values.length;
     const note = dropped > 0 ? ` (${dropped} pair(s) without a positive value on both sides left out)` : '';
@@ -179,22 +199,26 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
     const bMedian = median(values.map((v) => v.b));
     if (values.length < MIN_PAIRS) return tooFew(spec, gate, values.length, 'pair(s)', aMedian, bMedian, note);
     if (allEqual(values.flatMap((v) => [v.a, v.b]))) return noChange(spec, gate, values[0]!.a, values.length, 'pair(s)');
-    const estimate = logRatioTest(values.map((v) => v.d), options.confidence);
+    const differences = values.map((v) => v.d);
+    const steal = spec.stealAdjusted === true ? values.map((v) => v.stealDifference) : [];
+    const adjusted = judgedAtEqualSteal(steal) ? covariateAdjustedLogRatioTest(differences, steal, options.confidence) : null;
+    const estimate = adjusted ?? logRatioTest(differences, options.confidence);
+    const adjustedNote = adjusted === null ? '' : `; at equal hypervisor steal (pairs' steal differed by SD ${standardDeviation(steal).toFixed(1)} points of a core; fitted ${formatSignedPercent(100 * Math.expm1(adjusted.slope), 2)} per point)`;
     return decide(
       spec,
       {
         ...estimate,
         pWorse: oneSided(estimate.changePercent, estimate.pValue),
         units: values.length,
-        method: 'paired-t-log-ratio',
+        method: adjusted === null ? 'paired-t-log-ratio' : 'paired-t-log-ratio-steal-adjusted',
         aMedian,
         bMedian,
-        signedRankPValue: signedRankExactP(values.map((v) => v.d)),
+        signedRankPValue: signedRankExactP(differences),
       },
       gate,
       stageAlpha,
       options.confidence,
-      note,
+      adjustedNote + note,
     );
   }
   const measured = (trials: readonly TrialSummary[]): number[] => trials.map(spec.pick).filter((x): x is number => x !== null && Number.isFinite(x));

@@ -26,6 +26,11 @@ export interface MetricSpec {
   serverCost: boolean;
   /** `count`: rare events per message (GC cycles), judged on total counts (judge-count-metric.ts). @default 'ratio' */
   kind?: 'ratio' | 'count';
+  /**
+   * A/B in one job: judged at equal hypervisor steal when the pairs' steal differs enough (judge-metric.ts).
+   * Server CPU per message rises ~0.7% per point of a core the hypervisor takes (docs/gate-noise.md §7).
+   */
+  stealAdjusted?: boolean;
   pick: (trial: TrialSummary) => number | null;
 }
 
@@ -44,6 +49,7 @@ export const METRIC_SPECS: readonly MetricSpec[] = [
     defaultTolerancePercent: 5,
     configKey: 'cpuPerMessagePercent',
     serverCost: true,
+    stealAdjusted: true,
     pick: (t) => orNull(t.serverCpuMicrosPerMessage),
   },
   {
