@@ -24,7 +24,8 @@ export interface MetricComparison {
    */
   changeKind: 'ratio' | 'difference';
   /**
-   * `paired-t-log-ratio`: adjacent A/B trials (A/B in one job). `welch-t-log`: a fresh run against a recorded
+   * `paired-t-log-ratio`: adjacent A/B trials (A/B in one job); `paired-t-log-ratio-steal-adjusted`: the same
+   * for server CPU per message at equal hypervisor steal, when the pairs' steal differed (judge-metric.ts). `welch-t-log`: a fresh run against a recorded
    * baseline's trials, unpaired. `exact-poisson-rate`: GC cycles, total counts per message (rate-ratio-test.ts).
    * `none`: not measured, or the same value in every trial of both arms.
    * p99: `median-pair-sign-test` for A/B in one job from 6 pairs on (median-pair.ts), `pooled-bootstrap-paired`

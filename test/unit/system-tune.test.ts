@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,14 +28,28 @@ interface Outcome {
 }
 
 /** Runs the script, optionally through a command prefix such as `setpriv …`; never rejects on exit codes. */
-function run(args: string[], options: { env?: NodeJS.ProcessEnv; via?: string[] } = {}): Promise<Outcome> {
-  const [file = SCRIPT, ...prefix] = [...(options.via ?? []), SCRIPT];
+function run(args: string[], options: { env?: NodeJS.ProcessEnv; via?: string[]; script?: string } = {}): Promise<Outcome> {
+  const [file = SCRIPT, ...prefix] = [...(options.via ?? []), options.script ?? SCRIPT];
   return new Promise((resolve, reject) => {
     execFile(file, [...prefix, ...args], { timeout: TIMEOUT_MS, env: { ...process.env, ...options.env } }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
       resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * The script copied where any user can run it: a checkout may sit under a directory only root can enter (a
+ * `mktemp -d` clone is 0700), and the unprivileged user then gets exit 126 instead of the script's own refusal.
+ */
+function scriptAnyUserCanRun(temps: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wsbench-tune-'));
+  temps.push(dir);
+  chmodSync(dir, 0o755);
+  const copy = join(dir, 'system_tune.sh');
+  copyFileSync(SCRIPT, copy);
+  chmodSync(copy, 0o755);
+  return copy;
 }
 
 /** A copy of the sysctls the script knows, in a temp dir, so `apply` can run without touching the kernel. */
@@ -111,6 +125,7 @@ describe('scripts/system_tune.sh', () => {
   it.runIf(isRoot)('refuses to apply without root and exits 2', async () => {
     const { code, stderr } = await run(['apply'], {
       via: ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'],
+      script: scriptAnyUserCanRun(temps),
     });
     expect(code).toBe(2);
     expect(stderr).toContain('must run as root');
