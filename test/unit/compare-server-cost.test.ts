@@ -7,8 +7,7 @@ import { interleavedSchedule } from '../../src/compare/schedule.js';
 import { seededRandom } from '../../src/compare/seeded-random.js';
 import type { TrialSummary } from '../../src/compare/trial-summary.js';
 import { compareTrials, DEFAULT_TOLERANCE_PERCENT, type CompareOptions } from '../../src/compare/verdict.js';
-
-const normal = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+import { normal } from '../support/normal-deviate.js';
 
 interface CostSimulation {
   pairs: number;

@@ -6,8 +6,7 @@ import { seededRandom } from '../../src/compare/seeded-random.js';
 import { covariateAdjustedLogRatioTest } from '../../src/compare/statistics.js';
 import type { TrialSummary } from '../../src/compare/trial-summary.js';
 import { compareTrials } from '../../src/compare/verdict.js';
-
-const normal = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+import { normal } from '../support/normal-deviate.js';
 
 /** Measured on the AMD EPYC class (docs/gate-noise.md §7): ln CPU/msg rises 0.0068 per point of a core of steal. */
 const STEAL_SLOPE = 0.0068;

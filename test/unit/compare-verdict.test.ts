@@ -6,11 +6,7 @@ import { summarizeTrial, type TrialSummary } from '../../src/compare/trial-summa
 import { compareTrials, overallVerdict, planSecondStage, type CompareOptions } from '../../src/compare/verdict.js';
 import type { RunResult } from '../../src/run/run-result.js';
 import { seededRandom } from '../../src/compare/seeded-random.js';
-
-
-function normal(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+import { normal } from '../support/normal-deviate.js';
 
 interface Simulation {
   pairs: number;
