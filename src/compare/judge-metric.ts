@@ -162,9 +162,15 @@ function noChange(spec: MetricSpec, gate: number, value: number, units: number, 
 export const MIN_STEAL_DIFFERENCE_SD = 2;
 const MIN_STEAL_ADJUSTED_PAIRS = 5;
 
-function judgedAtEqualSteal(stealDifferences: readonly number[]): boolean {
-  return stealDifferences.length >= MIN_STEAL_ADJUSTED_PAIRS && stealDifferences.every(Number.isFinite) && standardDeviation(stealDifferences) >= MIN_STEAL_DIFFERENCE_SD;
+/** The SD of the pairs' steal differences when the rule above has them judged at equal steal, else null. */
+function stealSpreadToAdjustFor(stealDifferences: readonly number[]): number | null {
+  if (stealDifferences.length < MIN_STEAL_ADJUSTED_PAIRS || !stealDifferences.every(Number.isFinite)) return null;
+  const spread = standardDeviation(stealDifferences);
+  return spread >= MIN_STEAL_DIFFERENCE_SD ? spread : null;
 }
+
+/** B's steal minus A's, in points of a core; NaN when either trial did not measure it. */
+const stealDifference = (pair: { a: TrialSummary; b: TrialSummary }): number => (pair.b.machine?.stealPercent ?? Number.NaN) - (pair.a.machine?.stealPercent ?? Number.NaN);
 
 function standardDeviation(values: readonly number[]): number {
   const mean = values.reduce((s, v) => s + v, 0) / values.length;
@@ -190,8 +196,7 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
     const values = design.pairs.flatMap((pair) => {
       const a = spec.pick(pair.a);
       const b = spec.pick(pair.b);
-      const stealDifference = (pair.b.machine?.stealPercent ?? Number.NaN) - (pair.a.machine?.stealPercent ?? Number.NaN);
-      return a !== null && a === b && Number.isFinite(a) ? [{ a, b, d: 0, stealDifference }] : usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a), stealDifference }] : [];
+      return a !== null && a === b && Number.isFinite(a) ? [{ a, b, d: 0, pair }] : usable(a) && usable(b) ? [{ a, b, d: Math.log(b / a), pair }] : [];
     });
     const dropped = design.pairs.length - values.length;
     const note = dropped > 0 ? ` (${dropped} pair(s) without a positive value on both sides left out)` : '';
@@ -200,10 +205,11 @@ export function judgeRatioMetric(spec: MetricSpec, design: TrialDesign, options:
     if (values.length < MIN_PAIRS) return tooFew(spec, gate, values.length, 'pair(s)', aMedian, bMedian, note);
     if (allEqual(values.flatMap((v) => [v.a, v.b]))) return noChange(spec, gate, values[0]!.a, values.length, 'pair(s)');
     const differences = values.map((v) => v.d);
-    const steal = spec.stealAdjusted === true ? values.map((v) => v.stealDifference) : [];
-    const adjusted = judgedAtEqualSteal(steal) ? covariateAdjustedLogRatioTest(differences, steal, options.confidence) : null;
+    const steal = spec.stealAdjusted === true ? values.map((v) => stealDifference(v.pair)) : [];
+    const stealSpread = stealSpreadToAdjustFor(steal);
+    const adjusted = stealSpread === null ? null : covariateAdjustedLogRatioTest(differences, steal, options.confidence);
     const estimate = adjusted ?? logRatioTest(differences, options.confidence);
-    const adjustedNote = adjusted === null ? '' : `; at equal hypervisor steal (pairs' steal differed by SD ${standardDeviation(steal).toFixed(1)} points of a core; fitted ${formatSignedPercent(100 * Math.expm1(adjusted.slope), 2)} per point)`;
+    const adjustedNote = adjusted === null || stealSpread === null ? '' : `; at equal hypervisor steal (pairs' steal differed by SD ${stealSpread.toFixed(1)} points of a core; fitted ${formatSignedPercent(100 * Math.expm1(adjusted.slope), 2)} per point)`;
     return decide(
       spec,
       {
