@@ -21,7 +21,11 @@ export interface DesignedTrials {
 function unusable(t: TrialSummary): string | null {
   if (t.saturated) {
     const why = t.saturationReasons.length > 0 ? `: ${t.saturationReasons.join('; ')}` : '';
-    return `the load generator saturated${why}`;
+    // A driver starved by other tenants (processes, or the hypervisor's steal) says so: then the fix is a quieter
+    // machine, not more workers.
+    const load = judgeMachineLoad(t.machine ?? null);
+    const busy = load?.noisy === true ? `; the machine was busy: ${describeMachineBusy(load)} during the trial, so run again on a quieter machine` : '';
+    return `the load generator saturated${why}${busy}`;
   }
   // `failed` (over the error budget) was measured to the end: its errors are what the error gate compares.
   return t.status === 'completed' || t.status === 'failed' ? null : `the run ended ${t.status}`;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ComparisonReport } from '../../src/compare/comparison-report.js';
+import { comparisonUndecidedByBusyMachine } from '../support/busy-machine.js';
 import { readJson, runCli } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-compare-'));
@@ -26,8 +27,14 @@ describe('wsbench compare', () => {
     // 2,000 msg/s × 2 ms of CPU each needs four cores; two can echo about 1,000/s.
     const cli = await runCli(['compare', '--a', 'gobwas', '--b', 'gobwas:inject-delay-us=2000', '--scenario', 'mid-conn-mid-msg', ...load, '--json', json], { timeoutMs: 170_000 });
     const report = readJson<ComparisonReport>(json);
+    // A shared runner's hypervisor can starve the driver in enough trials to leave too few pairs: then the
+    // comparison must say so and stay undecided (exit 0), never PASS.
+    if (comparisonUndecidedByBusyMachine(report)) {
+      expect(cli.exitCode).toBe(0);
+      return;
+    }
     const throughput = report.comparison.metrics.find((metric) => metric.metric === 'throughput')!;
-    expect(throughput.changePercent).toBeLessThan(-15);
+    expect(throughput.changePercent, throughput.reason).toBeLessThan(-15);
     expect(report.comparison.verdict).toBe('FAIL');
     expect(cli.stdout).toMatch(/\*\*FAIL\*\*/);
     expect(cli.stderr).toMatch(/Verdict FAIL/);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RampResult } from '../../src/capacity/ramp-result.js';
+import { rampStoppedByBusyMachine } from '../support/busy-machine.js';
 import { descendantsOf, startCli, readJson, survivors, waitForOutput } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-ramp-'));
@@ -12,14 +13,6 @@ const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-ramp-'));
  */
 const ONLY_WHAT_IS_TESTED_STOPS = ['--slo-p99', '10s', '--knee-factor', '1000', '--min-achieved', '0.5'];
 
-/** The first step stopped because other processes kept the machine busy, and the verdict says so. */
-function heldByBusyMachine(written: RampResult): boolean {
-  const first = written.steps[0];
-  if (first === undefined || first.stopReasons.length === 0 || first.machine?.noisy !== true) return false;
-  expect(written.verdict.evidence[0]).toMatch(/^the machine was busy: (other processes used|the hypervisor took) \d+% of a core/);
-  expect(written.verdict.summary).toMatch(/the machine was busy/);
-  return true;
-}
 
 describe('wsbench ramp', () => {
   // 4000 µs of CPU per message at 1 msg/s per connection: 150 connections need 0.6 of a core,
@@ -34,7 +27,7 @@ describe('wsbench ramp', () => {
     expect(written.status).toBe('completed');
     // On a shared runner another process may take the CPU the first step needs: then the ramp must say the
     // machine, not the server, was the limit — and nothing about the server's capacity can be checked.
-    if (heldByBusyMachine(written)) return;
+    if (rampStoppedByBusyMachine(written, 600)) return;
     expect(written.steps).toHaveLength(2);
     expect(written.steps[0]!.stopReasons).toEqual([]);
     expect(written.steps[1]!.stopCriteria).toContain('p99-over-slo');
@@ -66,7 +59,12 @@ describe('wsbench ramp', () => {
     const json = path.join(outDir, 'died.json');
     const cli = startCli(['ramp', '--target', 'gobwas', '--from', '50', '--step', '50', '--to', '250', '--hold', '3s', '--rate', '5', ...ONLY_WHAT_IS_TESTED_STOPS, '--json', json]);
     const [, pid] = await waitForOutput(cli, /target ready: pid (\d+)/);
-    await waitForOutput(cli, /step 2\/5: 100 connections/);
+    // A busy machine can starve the driver at step 1 and end the ramp there, before there is a step 2 to kill in.
+    const reachedStep2 = await Promise.race([waitForOutput(cli, /step 2\/5: 100 connections/).then(() => true), cli.then(() => false)]);
+    if (!reachedStep2) {
+      expect(rampStoppedByBusyMachine(readJson<RampResult>(json), 100), (await cli).all).toBe(true);
+      return;
+    }
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const children = descendantsOf(cli.pid!);
     process.kill(Number(pid), 'SIGKILL');

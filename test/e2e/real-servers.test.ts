@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { LimitResult } from '../../src/capacity/limit-result.js';
 import type { RampResult } from '../../src/capacity/ramp-result.js';
 import type { RunResult } from '../../src/run/run-result.js';
+import { rampStoppedByBusyMachine } from '../support/busy-machine.js';
 import { readJson, runCli } from '../support/cli.js';
 import { expectMeasured } from '../support/measured.js';
 import { startPythonServer, stopAllPythonServers } from '../support/python-server.js';
@@ -155,8 +156,10 @@ describe('wsbench ramp and limit with run\'s traffic flags', () => {
     const rampJson = path.join(outDir, 'ramp-text.json');
     const ramp = await runCli(['ramp', '--url', server.url, '--payload', 'text', '--from', '10', '--step', '10', '--to', '20', '--hold', '2s', '--rate', '5', '--slo-p99', '10s', '--quiet', '--json', rampJson]);
     expect(ramp.exitCode, ramp.stderr).toBe(0);
-    const steps = readJson<RampResult>(rampJson).steps;
-    expect(steps.map((step) => step.connections)).toEqual([10, 20]);
+    const rampResult = readJson<RampResult>(rampJson);
+    const steps = rampResult.steps;
+    // A busy machine may stop the ramp at step 1 (the driver starved, and the verdict says so); the steps it did offer must still have echoed text.
+    if (!rampStoppedByBusyMachine(rampResult, 20)) expect(steps.map((step) => step.connections)).toEqual([10, 20]);
     for (const step of steps) {
       expect(step.received).toBeGreaterThan(0);
       expect(step.timedOut).toBe(0);

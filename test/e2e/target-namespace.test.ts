@@ -10,6 +10,7 @@ import { sweepStaleTargetNamespaces, usedSubnetsOnHost } from '../../src/targets
 import { hostSettingsOf, planTargetNamespace } from '../../src/targets/target-namespace-plan.js';
 import { startTarget } from '../../src/targets/target-process.js';
 import { parseTargetSpec } from '../../src/targets/target-spec.js';
+import { expectCompletedOrBusy } from '../support/busy-machine.js';
 import { CLI, isAlive, readJson, runCli, startCli, waitForOutput } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-target-netns-'));
@@ -88,8 +89,9 @@ describe.skipIf(skipped !== undefined)('a target with TCP-layer knobs runs in a 
   it(titled('a run against it connects to the namespace address, reads tcp{} there, and removes the namespace on exit'), async () => {
     const json = path.join(outDir, 'run.json');
     const run = await runCli(['run', '--target', 'gobwas:somaxconn=64,nofile=4096', '--connections', '300', '--rate', '2', '--size', '64', '--duration', '3s', '--warmup', '1s', '--json', json]);
-    expect(run.exitCode, run.stderr).toBe(0);
     const result = readJson<RunResult>(json);
+    // A busy runner may saturate the driver (exit 3, named); the namespace facts below hold either way.
+    expectCompletedOrBusy(run.exitCode, result, run.stderr);
     expect(result.target.url).toMatch(/^ws:\/\/10\.251\.\d+\.1:\d+\/$/);
     expect(result.target.command).toMatch(/^ip netns exec wsbench-target-\d+-0 prlimit --nofile=4096:4096 -- /);
     expect(result.connections.established).toBe(300);

@@ -142,6 +142,17 @@ describe('compareTrials', () => {
     expect(comparison.verdict).toBe('PASS');
   });
 
+  it('names a busy machine in a saturated trial\'s exclusion: the fix is a quieter machine, not more workers', () => {
+    const busy = { otherCpuPercent: 3, stealPercent: 53 };
+    const quiet = { otherCpuPercent: 3, stealPercent: 1 };
+    const trials = simulateTrials(seededRandom(5), { pairs: 5, noise: 0.005 }).map((t) =>
+      t.index === 3 ? { ...t, saturated: true, saturationReasons: ['send lag p99 120 ms > 10 ms'], machine: busy } : t.index === 5 ? { ...t, saturated: true, saturationReasons: ['send lag p99 30 ms > 10 ms'], machine: quiet } : t,
+    );
+    const reasons = compare(trials).excluded.map((trial) => trial.reason);
+    expect(reasons).toContain('the load generator saturated: send lag p99 120 ms > 10 ms; the machine was busy: the hypervisor took 53% of a core (steal) during the trial, so run again on a quieter machine');
+    expect(reasons).toContain('the load generator saturated: send lag p99 30 ms > 10 ms');
+  });
+
   it('is inconclusive with the reason when fewer than 2 pairs are usable', () => {
     const trials = simulateTrials(seededRandom(6), { pairs: 2, noise: 0.005, throughputChange: -0.5 }).map((t) =>
       t.index === 0 ? { ...t, status: 'errored' as const } : t,
