@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RampResult } from '../../src/capacity/ramp-result.js';
 import { rampStoppedByBusyMachine } from '../support/busy-machine.js';
-import { descendantsOf, startCli, readJson, survivors, waitForOutput } from '../support/cli.js';
+import { descendantsOf, startCli, readJson, survivors, waitForOutput, waitForOutputOrExit } from '../support/cli.js';
 
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-ramp-'));
 /**
@@ -25,9 +25,10 @@ describe('wsbench ramp', () => {
     const written = readJson<RampResult>(json);
     expect(written.kind).toBe('ramp');
     expect(written.status).toBe('completed');
-    // On a shared runner another process may take the CPU the first step needs: then the ramp must say the
-    // machine, not the server, was the limit — and nothing about the server's capacity can be checked.
-    if (rampStoppedByBusyMachine(written, 600)) return;
+    // On a shared runner another process may take the CPU the first step needs, or join the server in taking
+    // step 2's: then the ramp must say the machine, not the server, was the limit — and nothing about the
+    // server's capacity can be checked.
+    if (rampStoppedByBusyMachine(written, 150) || (written.verdict.limitedBy === 'machine' && rampStoppedByBusyMachine(written, 600))) return;
     expect(written.steps).toHaveLength(2);
     expect(written.steps[0]!.stopReasons).toEqual([]);
     expect(written.steps[1]!.stopCriteria).toContain('p99-over-slo');
@@ -60,9 +61,8 @@ describe('wsbench ramp', () => {
     const cli = startCli(['ramp', '--target', 'gobwas', '--from', '50', '--step', '50', '--to', '250', '--hold', '3s', '--rate', '5', ...ONLY_WHAT_IS_TESTED_STOPS, '--json', json]);
     const [, pid] = await waitForOutput(cli, /target ready: pid (\d+)/);
     // A busy machine can starve the driver at step 1 and end the ramp there, before there is a step 2 to kill in.
-    const reachedStep2 = await Promise.race([waitForOutput(cli, /step 2\/5: 100 connections/).then(() => true), cli.then(() => false)]);
-    if (!reachedStep2) {
-      expect(rampStoppedByBusyMachine(readJson<RampResult>(json), 100), (await cli).all).toBe(true);
+    if ((await waitForOutputOrExit(cli, /step 2\/5: 100 connections/)) === null) {
+      expect(rampStoppedByBusyMachine(readJson<RampResult>(json), 50), (await cli).all).toBe(true);
       return;
     }
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -87,7 +87,10 @@ describe('wsbench ramp', () => {
   it('stops on Ctrl-C with exit 130 and writes the steps measured so far', async () => {
     const json = path.join(outDir, 'interrupted.json');
     const cli = startCli(['ramp', '--target', 'gobwas', '--from', '20', '--step', '20', '--to', '200', '--hold', '2s', '--rate', '5', ...ONLY_WHAT_IS_TESTED_STOPS, '--json', json]);
-    await waitForOutput(cli, /step 2\/10: 40 conns .* held/);
+    if ((await waitForOutputOrExit(cli, /step 2\/10: 40 conns .* held/)) === null) {
+      expect(rampStoppedByBusyMachine(readJson<RampResult>(json), 40), (await cli).all).toBe(true);
+      return;
+    }
     const children = descendantsOf(cli.pid!);
     cli.kill('SIGINT');
     const result = await cli;

@@ -22,13 +22,13 @@ export function expectCompletedOrBusy(exitCode: number | undefined, result: RunR
 }
 
 /**
- * The ramp stopped before reaching `connections` at a step measured while the machine was busy (other processes,
- * or the hypervisor's steal starving the driver), and its verdict says so. Then the steps a test wanted to reach
+ * The ramp stopped at a step of at most `connections`, measured while the machine was busy (other processes, or
+ * the hypervisor's steal starving the driver), and its verdict says so. Then the steps a test wanted to reach
  * were never offered, and nothing about them can be checked; on a quiet machine this is false and the test goes on.
  */
 export function rampStoppedByBusyMachine(written: RampResult, connections: number): boolean {
   const last = written.steps.at(-1);
-  if (last === undefined || last.connections >= connections || last.stopReasons.length === 0 || last.machine?.noisy !== true) return false;
+  if (last === undefined || last.connections > connections || last.stopReasons.length === 0 || last.machine?.noisy !== true) return false;
   expect(written.verdict.evidence.join('\n')).toMatch(BUSY);
   expect(written.verdict.summary).toMatch(/the machine was busy/);
   return true;

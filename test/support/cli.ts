@@ -53,6 +53,11 @@ export function waitForOutput(subprocess: ResultPromise<{ reject: false; all: tr
   });
 }
 
+/** Like waitForOutput, but null when the process ends first (e.g. a ramp a busy machine stopped early). */
+export function waitForOutputOrExit(subprocess: ResultPromise<{ reject: false; all: true }>, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray | null> {
+  return Promise.race([waitForOutput(subprocess, pattern, timeoutMs), subprocess.then(() => null)]);
+}
+
 /** Every descendant of `pid` now (target, its children, driver workers). */
 export function descendantsOf(pid: number): number[] {
   return readProcessTree(pid).processes.map((process) => process.pid).filter((candidate) => candidate !== pid);

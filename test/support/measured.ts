@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { CliResult } from './cli.js';
+import type { RunResult } from '../../src/run/run-result.js';
 
 /**
  * The run measured what it was asked to: exit 0, or exit 3 only because the driver saturated. On a busy
@@ -11,4 +12,14 @@ export function expectMeasured(cli: CliResult, result: { status: string }): void
   expect(cli.stderr).toBe('');
   expect(cli.exitCode).toBe(0);
   expect(result.status).toBe('completed');
+}
+
+/** The measured window in seconds: duration − warm-up − settling (a busy start settles later: `generator.settleMs`). */
+export function measuredSeconds(result: RunResult): number {
+  return (result.scenario.durationMs - result.scenario.warmupMs - (result.generator.settleMs ?? 0)) / 1000;
+}
+
+/** Messages the open model schedules inside the measured window: connections × rate × measured seconds. */
+export function scheduledInWindow(result: RunResult): number {
+  return Math.round(result.scenario.connections * result.scenario.ratePerConnection * measuredSeconds(result));
 }
