@@ -2,6 +2,7 @@ import { InfrastructureError, InterruptedError, UsageError } from '../../errors.
 import { BASELINE_SCHEMA_VERSION, DEFAULT_BASELINES_DIR, listBaselines, writeBaseline } from '../../compare/baseline-store.js';
 import type { Baseline } from '../../compare/baseline-store.js';
 import { summarizeTrial } from '../../compare/trial-summary.js';
+import { armTrials, unpairedDesign } from '../../compare/trial-design.js';
 import { describeEnvironment } from '../../metrics/environment.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
 import { readGitInfo } from '../../run/git-info.js';
@@ -147,11 +148,14 @@ function showBaselines(dir: string, target: string | undefined, scenarioGlob: st
       continue;
     }
     const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-    const throughput = medianOf(baseline.trials.map((trial) => trial.summary.achievedPerSec));
-    const p99 = medianOf(baseline.trials.flatMap((trial) => (trial.summary.p99Ms === null ? [] : [trial.summary.p99Ms])));
+    // The medians of the trials bench judges against: a saturated or busy trial is kept in the file but not used.
+    const usable = armTrials(unpairedDesign(baseline.trials.map((trial) => trial.summary)).design, 'a');
+    const throughput = medianOf(usable.map((trial) => trial.achievedPerSec));
+    const p99 = medianOf(usable.flatMap((trial) => (trial.p99Ms === null ? [] : [trial.p99Ms])));
+    const count = usable.length === baseline.trials.length ? `${usable.length} trials` : `${usable.length} usable trial${usable.length === 1 ? '' : 's'} of ${baseline.trials.length}`;
     output.stdout(
       `${baseline.target} · ${baseline.scenario} · ${baseline.commit.slice(0, 12)}${baseline.tag === null ? '' : ` (${baseline.tag})`} · ${baseline.recordedAt.slice(0, 19)} · ` +
-        `${baseline.trials.length} trials · median ${formatRate(throughput)}, p99 ${formatMs(p99)} · fingerprint ${baseline.env.fingerprint}${baseline.env.fingerprint === fingerprint ? ' (this machine)' : ''}\n`,
+        `${count} · median ${formatRate(throughput)}, p99 ${formatMs(p99)} · fingerprint ${baseline.env.fingerprint}${baseline.env.fingerprint === fingerprint ? ' (this machine)' : ''}\n`,
     );
   }
   return 0;
