@@ -13,7 +13,6 @@ const outDir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-ramp-'));
  */
 const ONLY_WHAT_IS_TESTED_STOPS = ['--slo-p99', '10s', '--knee-factor', '1000', '--min-achieved', '0.5'];
 
-
 describe('wsbench ramp', () => {
   // 4000 µs of CPU per message at 1 msg/s per connection: 150 connections need 0.6 of a core,
   // 600 need 2.4 cores — more than this 2-core machine has, so step 2 must fail and step 1 must hold.
