@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,6 +151,25 @@ describe('readProcessTree', () => {
       expect(tree.rssBytes).toBeGreaterThan(0);
       expect(tree.openFds).toBeGreaterThan(0);
       expect(tree.threads).toBeGreaterThanOrEqual(2);
+    });
+
+    it('counts the open files of a process holding 500 more as listing its /proc/PID/fd does', async () => {
+      // The reader takes the count from the directory's size where the kernel gives it (Linux >= 6.2).
+      const code = `
+        const { openSync } = require('node:fs');
+        for (let i = 0; i < 500; i += 1) openSync('/dev/null', 'r');
+        console.log('open');
+        setTimeout(() => {}, 10000);`;
+      const holder = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      spawned.push(holder.pid!);
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.once('data', () => resolve());
+        holder.once('error', reject);
+      });
+
+      const listed = readdirSync(`/proc/${holder.pid}/fd`).length;
+      expect(listed).toBeGreaterThan(500);
+      expect(readProcessTree(holder.pid!).openFds).toBe(listed);
     });
   });
 });
