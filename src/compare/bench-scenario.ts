@@ -21,6 +21,7 @@ import type { Baseline, BaselinePinning } from './baseline-store.js';
 import type { Verdict } from './comparison.js';
 import { DEFAULT_PAIRS, enterTrialScheduling, runComparison, trialContext, withTargetDemotion } from './run-comparison.js';
 import type { TrialEvent } from './run-comparison.js';
+import { unusableAgainstBaseline } from './trial-design.js';
 import { summarizeTrial } from './trial-summary.js';
 import type { TrialSummary } from './trial-summary.js';
 import { compareTrials } from './verdict.js';
@@ -177,13 +178,20 @@ async function storedComparison(
   let failure: WsbenchError | undefined;
   const scheduling = await enterTrialScheduling(context.realtime ?? context.deps === undefined, [definition], options.pinning);
   try {
-    for (let k = 0; k < pairs; k++) {
+    // A fresh trial the baseline cannot be judged against (a saturated generator, a busy machine) is kept and
+    // one more is run, up to twice the count, as `baseline record` does: a moment of steal does not leave the
+    // scenario unjudged.
+    let usable = 0;
+    const total = (run: number): number => stored + Math.min(2 * pairs, run + pairs - usable);
+    for (let k = 0; usable < pairs && k < 2 * pairs; k++) {
       const index = stored + k;
-      context.onTrial?.({ type: 'trial-start', arm: 'b', index, total: stored + pairs, stage: 1 });
+      context.onTrial?.({ type: 'trial-start', arm: 'b', index, total: total(k), stage: 1 });
       const outcome = await runScenario({ ...options, target: spec }, { definition, ...trialContext({ ...context, onEvent: withTargetDemotion(scheduling, context.onEvent) }) });
       trials.push({ arm: 'b', index, result: outcome.result });
-      summaries.push(summarizeTrial(outcome.result, 'b', index));
-      context.onTrial?.({ type: 'trial-end', arm: 'b', index, total: stored + pairs, stage: 1, result: outcome.result });
+      const summary = summarizeTrial(outcome.result, 'b', index);
+      summaries.push(summary);
+      if (unusableAgainstBaseline(summary) === null) usable++;
+      context.onTrial?.({ type: 'trial-end', arm: 'b', index, total: total(k + 1), stage: 1, result: outcome.result });
       if (outcome.failure instanceof InterruptedError) {
         failure = outcome.failure;
         break;

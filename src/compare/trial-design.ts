@@ -1,7 +1,7 @@
 import type { ExcludedTrial } from './comparison.js';
 import { pairUp, type TrialPair } from './pair-up.js';
 import type { Arm } from './schedule.js';
-import { describeMachineBusy, judgeMachineLoad } from '../metrics/machine-load.js';
+import { busyForStoredBaseline, describeMachineBusy, judgeMachineLoad } from '../metrics/machine-load.js';
 import type { TrialSummary } from './trial-summary.js';
 
 /**
@@ -63,8 +63,13 @@ export function pairedDesign(trials: readonly TrialSummary[]): DesignedTrials {
  * such trials stay in.
  */
 function busyMachine(t: TrialSummary): string | null {
-  const load = judgeMachineLoad(t.machine ?? null);
-  return load?.noisy === true ? `the machine was busy: ${describeMachineBusy(load)} during the trial, and a stored baseline is only comparable with trials on a quiet machine` : null;
+  const busy = busyForStoredBaseline(t.machine);
+  return busy === null ? null : `the machine was busy: ${busy} during the trial, and a stored baseline is only comparable with trials on a quiet machine`;
+}
+
+/** Why a trial cannot be judged against a stored baseline (unpairedDesign leaves it out), or null. */
+export function unusableAgainstBaseline(t: TrialSummary): string | null {
+  return unusable(t) ?? busyMachine(t);
 }
 
 /** Unpaired: each unusable trial is left out alone. */
@@ -72,7 +77,7 @@ export function unpairedDesign(trials: readonly TrialSummary[]): DesignedTrials 
   const excluded: ExcludedTrial[] = [];
   const arms: Record<Arm, TrialSummary[]> = { a: [], b: [] };
   for (const trial of trials) {
-    const why = unusable(trial) ?? busyMachine(trial);
+    const why = unusableAgainstBaseline(trial);
     if (why === null) arms[trial.arm].push(trial);
     else excluded.push({ arm: trial.arm, index: trial.index, reason: why });
   }

@@ -83,8 +83,21 @@ describe('benchScenario (decisions, on a modelled server)', () => {
     const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: stolenFrom });
     expect(outcome.verdict).toBe('INCONCLUSIVE');
     const excluded = outcome.comparison?.comparison.excluded ?? [];
-    expect(excluded.map((trial) => `${trial.arm}${trial.index}`)).toEqual(['b3', 'b4', 'b5']);
-    expect(excluded[0]!.reason).toMatch(/the machine was busy: the hypervisor took 55% of a core \(steal\)/);
+    // Each busy trial is replaced by one more, up to twice the count: 6 run, all left out.
+    expect(excluded.map((trial) => `${trial.arm}${trial.index}`)).toEqual(['b3', 'b4', 'b5', 'b6', 'b7', 'b8']);
+    expect(slower.started).toHaveLength(6);
+    expect(excluded[0]!.reason).toMatch(/the machine was busy: the hypervisor took 55\.0% of a core \(steal; judging against a stored baseline needs at most 1%\)/);
+  });
+
+  it('runs one more fresh trial for each the baseline cannot be judged against, and judges the quiet ones', async () => {
+    const dir = await recordBaseline(steadyServer(1, 2, 0.02, 11), 3);
+    const slower = fakeWorld(steadyServer(2, 4, 0.02, 12));
+    let trialsRun = 0;
+    const stolenFromOnce = { ...slower.deps, watchMachineLoad: () => ({ stop: () => ({ otherCpuPercent: 0, stealPercent: trialsRun++ === 1 ? 4 : 0 }) }) };
+    const outcome = await benchScenario(planned, { targets, mode: { kind: 'stored', dir }, deps: stolenFromOnce });
+    expect(slower.started).toHaveLength(4);
+    expect(outcome.comparison?.comparison.excluded.map((trial) => `${trial.arm}${trial.index}`)).toEqual(['b4']);
+    expect(outcome.verdict).toBe('FAIL');
   });
 
   it('treats a baseline from another environment as none', async () => {

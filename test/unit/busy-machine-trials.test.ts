@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMachineBusy, judgeMachineLoad } from '../../src/metrics/machine-load.js';
+import { busyForStoredBaseline, describeMachineBusy, judgeMachineLoad } from '../../src/metrics/machine-load.js';
 import { pairedDesign, unpairedDesign } from '../../src/compare/trial-design.js';
 import type { TrialSummary } from '../../src/compare/trial-summary.js';
 
@@ -33,21 +33,30 @@ describe('a busy machine: other processes or the hypervisor\'s steal', () => {
     expect(describeMachineBusy({ otherCpuPercent: 40, stealPercent: 12 })).toBe('other processes used 40% of a core and the hypervisor took 12% of a core (steal)');
   });
 
+  it('holds trials judged against a stored baseline to at most 1% steal, and names the bar', () => {
+    expect(busyForStoredBaseline({ otherCpuPercent: 0, stealPercent: 1 })).toBeNull();
+    expect(busyForStoredBaseline({ otherCpuPercent: 24, stealPercent: 0.2 })).toBeNull();
+    expect(busyForStoredBaseline(null)).toBeNull();
+    expect(busyForStoredBaseline({ otherCpuPercent: 0, stealPercent: 3.7 })).toBe('the hypervisor took 3.7% of a core (steal; judging against a stored baseline needs at most 1%)');
+    expect(busyForStoredBaseline({ otherCpuPercent: 30, stealPercent: 0 })).toBe('other processes used 30% of a core');
+  });
+
   it('leaves busy trials out of a comparison with a stored baseline, fresh or recorded, and says why', () => {
     const trials = [
       trial('a', 0, { otherCpuPercent: 0, stealPercent: 1 }),
       trial('a', 1, { otherCpuPercent: 0, stealPercent: 30 }), // recorded while stolen from
       trial('a', 2), // an older baseline: no record, so kept
-      trial('b', 3, { otherCpuPercent: 0, stealPercent: 55 }),
-      trial('b', 4, { otherCpuPercent: 2, stealPercent: 0.5 }),
+      trial('a', 3, { otherCpuPercent: 0, stealPercent: 3.9 }), // quiet for a run, not for a baseline
+      trial('b', 4, { otherCpuPercent: 0, stealPercent: 55 }),
+      trial('b', 5, { otherCpuPercent: 2, stealPercent: 0.5 }),
     ];
 
     const { design, excluded } = unpairedDesign(trials);
 
     expect(design.kind === 'unpaired' && design.a.map((t) => t.index)).toEqual([0, 2]);
-    expect(design.kind === 'unpaired' && design.b.map((t) => t.index)).toEqual([4]);
-    expect(excluded.map((t) => t.index)).toEqual([1, 3]);
-    expect(excluded[1]!.reason).toMatch(/^the machine was busy: the hypervisor took 55% of a core \(steal\) during the trial/);
+    expect(design.kind === 'unpaired' && design.b.map((t) => t.index)).toEqual([5]);
+    expect(excluded.map((t) => t.index)).toEqual([1, 3, 4]);
+    expect(excluded[1]!.reason).toMatch(/^the machine was busy: the hypervisor took 3\.9% of a core \(steal; judging against a stored baseline needs at most 1%\) during the trial/);
   });
 
   it('keeps them in one job, where A B B A pairs share the machine\'s state', () => {

@@ -22,7 +22,7 @@ import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { HELP_FLAG } from '../flags/shared-flags.js';
 import { PIN_FLAG } from '../flags/gate-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
-import { describeMachineBusy } from '../../metrics/machine-load.js';
+import { busyForStoredBaseline } from '../../metrics/machine-load.js';
 
 /** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
 export const DEFAULT_BASELINE_TRIALS = 8;
@@ -94,7 +94,8 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
           if (failure instanceof InterruptedError) throw failure;
           const saturated = failure?.code === 'GENERATOR_SATURATED';
           if (failure !== undefined && !saturated) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
-          const busy = result.machine?.noisy === true ? describeMachineBusy(result.machine) : undefined;
+          // The bar bench will hold it to (trial-design.ts): a stored baseline needs a quieter machine than a run.
+          const busy = busyForStoredBaseline(result.machine) ?? undefined;
           if (!saturated && busy === undefined) usable++;
           recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
           const unused = saturated ? ', generator saturated (kept, not used)' : busy === undefined ? '' : `, the machine was busy: ${busy} (kept, not used)`;
