@@ -25,8 +25,8 @@ export const NOISY_STEAL_PERCENT = 5;
  * Against a stored baseline the bar for steal is lower still, for fresh and recorded trials alike: nothing pairs
  * such a trial with one under the same conditions, and a little steal marks a host whose other guests slow ours
  * far beyond the time they take. Measured on the 2-core AMD EPYC guest, 2026-12-03, fresh gobwas fixtures on CPU 0
- * at 1000 × 5/s × 1 KiB, server CPU per message against the trial's steal (percent of a core): 0–1% → 28.8–31.2 µs,
- * 1–3% → +2% to +15%, 7–8% → +20 to +27%, 23% → +41%, 60% → +90%; and a fresh `npm run bench` whose kept trials
+ * at 1000 × 5/s × 1 KiB, server CPU per message against the trial's steal (percent of a core): 0–1% → 23.9–31.2 µs,
+ * 1–3% → +1% to +15%, 7–13% → +19 to +33%, 23% → +41%, 60% → +90%; and a fresh `npm run bench` whose kept trials
  * had 3.2–3.9% steal read +20.5% CPU per message against trials recorded at 0.1–0.2% (a false FAIL).
  */
 export const BASELINE_QUIET_STEAL_PERCENT = 1;
