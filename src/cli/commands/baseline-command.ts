@@ -1,7 +1,7 @@
 import { InfrastructureError, InterruptedError, UsageError } from '../../errors.js';
 import { BASELINE_SCHEMA_VERSION, DEFAULT_BASELINES_DIR, listBaselines, writeBaseline } from '../../compare/baseline-store.js';
 import type { Baseline } from '../../compare/baseline-store.js';
-import { summarizeTrial } from '../../compare/trial-summary.js';
+import { recordBaselineTrials, tooFewToRecord } from '../../compare/baseline-recording.js';
 import { armTrials, unpairedDesign } from '../../compare/trial-design.js';
 import { describeEnvironment } from '../../metrics/environment.js';
 import { formatMs, formatRate } from '../../format-numbers.js';
@@ -22,7 +22,6 @@ import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { HELP_FLAG } from '../flags/shared-flags.js';
 import { PIN_FLAG } from '../flags/gate-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
-import { busyForStoredBaseline } from '../../metrics/machine-load.js';
 
 /** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
 export const DEFAULT_BASELINE_TRIALS = 8;
@@ -73,6 +72,8 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
   const pinning = decideCpuPinning(values.noPin !== true);
   output.stderr(`baseline: ${pinning.pinned ? pinning.description : pinning.reason}\n`);
   const interrupt = abortOnInterrupt();
+  // A scenario too noisy to record does not cost the others theirs: each is written or named, then exit 3.
+  const tooNoisy: string[] = [];
   try {
     for (const planned of scenarios) {
       if (planned.skipReason !== undefined) {
@@ -82,31 +83,24 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
       const spec = parseTargetSpec(values.target ?? planned.target);
       const definition = resolveTargetDefinition(spec, loaded.targets);
       const options = { ...resolveRunOptions({ ...planned.options, scenarioName: planned.name }), ...(pinning.pinned ? { pinning: pinning.pinning } : {}) };
-      const recorded: Baseline['trials'] = [];
       // Recorded as a comparison's trials are run (realtime-priority.ts), so a fresh run is judged like for like.
       const scheduling = await enterTrialScheduling(values.noRealtime !== true, [definition], options.pinning);
+      let recorded: Baseline['trials'];
       try {
-        // A trial whose generator saturated, or that ran on a busy machine, is kept (the gate leaves it out) and
-        // one more is run, up to twice the count.
-        let usable = 0;
-        for (let index = 0; usable < trials && index < 2 * trials; index++) {
-          const { result, failure } = await runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal, onEvent: withTargetDemotion(scheduling, undefined) });
-          if (failure instanceof InterruptedError) throw failure;
-          const saturated = failure?.code === 'GENERATOR_SATURATED';
-          if (failure !== undefined && !saturated) throw new InfrastructureError(failure.code, `Recording ${planned.name} failed in trial ${index + 1}: ${failure.message}`, { cause: failure });
-          // The bar bench will hold it to (trial-design.ts): a stored baseline needs a quieter machine than a run.
-          const busy = busyForStoredBaseline(result.machine) ?? undefined;
-          if (!saturated && busy === undefined) usable++;
-          recorded.push({ summary: summarizeTrial(result, 'a', index), histogram: result.histogram });
-          const unused = saturated ? ', generator saturated (kept, not used)' : busy === undefined ? '' : `, the machine was busy: ${busy} (kept, not used)`;
-          output.stderr(`${planned.name} trial ${index + 1} (${usable}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${unused}\n`);
-        }
-        // Fewer than half: the spread such a file would give bench describes the machine's other tenants, not the server.
-        if (usable < Math.ceil(trials / 2)) {
-          throw new InfrastructureError(
-            'BASELINE_TOO_NOISY',
-            `Recording ${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length} (the others saturated the generator or ran on a busy machine, see above); no baseline written for it. Record on a quieter machine, or compare A/B in one job (wsbench bench --baseline REF), which pairs trials that share the machine's state`,
-          );
+        let usable: number;
+        ({ trials: recorded, usable } = await recordBaselineTrials(
+          planned.name,
+          trials,
+          () => runScenario({ ...options, target: spec }, { definition, signal: interrupt.signal, onEvent: withTargetDemotion(scheduling, undefined) }),
+          ({ index, usable: sofar, result, unused }) => {
+            const note = unused === null ? '' : ` (kept, not used: ${unused})`;
+            output.stderr(`${planned.name} trial ${index + 1} (${sofar}/${trials} usable): ${formatRate(result.throughput.achievedPerSec)}, p99 ${formatMs(result.latencyMs?.p99)}${note}\n`);
+          },
+        ));
+        if (tooFewToRecord(usable, trials)) {
+          output.stderr(`${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length} (the others saturated the generator or ran on a busy machine, see above); no baseline written for it\n`);
+          tooNoisy.push(`${planned.name} (${usable} of ${trials} usable after ${recorded.length})`);
+          continue;
         }
         if (usable < trials) output.stderr(`${planned.name}: only ${usable} of ${trials} trials usable after ${recorded.length}; bench judges against those. Record again on a quieter machine for the full count\n`);
       } finally {
@@ -131,6 +125,12 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
     }
   } finally {
     interrupt.dispose();
+  }
+  if (tooNoisy.length > 0) {
+    throw new InfrastructureError(
+      'BASELINE_TOO_NOISY',
+      `No baseline written for ${tooNoisy.join(', ')}: fewer than half the trials were usable (the others saturated the generator or ran on a busy machine, see above). Record on a quieter machine, or compare A/B in one job (wsbench bench --baseline REF), which pairs trials that share the machine's state`,
+    );
   }
   return 0;
 }
