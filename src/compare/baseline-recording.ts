@@ -5,11 +5,6 @@ import type { Baseline } from './baseline-store.js';
 import { unusableAgainstBaseline } from './trial-design.js';
 import { summarizeTrial } from './trial-summary.js';
 
-/**
- * The trials of one scenario's baseline. A trial bench could not judge against (trial-design.ts: a saturated
- * generator, a busy machine by the stored-baseline bar) is kept, marked by that bar at judge time, and one more
- * is run, up to twice the count. The same rule that bench applies decides what counts here.
- */
 export interface RecordedTrials {
   trials: Baseline['trials'];
   usable: number;
@@ -24,6 +19,11 @@ export interface RecordedTrial {
   unused: string | null;
 }
 
+/**
+ * Runs the trials of one scenario's baseline until `wanted` are usable, at most twice that many. Usable means what
+ * bench will judge against (`unusableAgainstBaseline`: not saturated, a quiet machine by the stored-baseline bar);
+ * the others are kept in the file too, and bench leaves them out again when it reads it.
+ */
 export async function recordBaselineTrials(scenario: string, wanted: number, runTrial: () => Promise<RunOutcome>, onTrial: (trial: RecordedTrial) => void): Promise<RecordedTrials> {
   const trials: Baseline['trials'] = [];
   let usable = 0;
