@@ -159,6 +159,11 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       if (shares !== null && shares.machineBound && shares.cpu > shares.driverCpu + shares.otherCpu) {
         return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`${shares.evidence}: the server took the machine's CPU and the driver waited for it`, ...evidence] };
       }
+      // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
+      // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
+      if (shares !== null && shares.machineBound) {
+        return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [`${shares.evidence}: together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load`, ...evidence] };
+      }
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };
     case 'gc-pause':
       evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);

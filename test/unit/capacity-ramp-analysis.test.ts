@@ -218,6 +218,15 @@ describe('the capacity verdict', () => {
     expect(verdict.evidence[0]).toMatch(/^server CPU 170% of one core \(2 cores on this machine, the driver used 20%\): the server took the machine's CPU/);
   });
 
+  it('says the machine\'s cores are the limit when the driver and the server together used them (100K on 2 cores)', () => {
+    // As measured: 100,000 connections × 0.1 msg/s, the driver's 6 workers 110% of a core, the server's 6 processes 72%.
+    const steps = [syntheticStep(0), stopped(syntheticStep(1, { server: { cpuPercent: 72 }, generator: { saturated: true, sendLagP99Ms: 21, cpuPercent: 110 } }), 'generator-saturated')];
+    const verdict = decideVerdict({ steps, firstLimit: { criterion: 'generator-saturated', step: 1, detail: 'x' }, sloP99Ms: 50, machine });
+    expect(verdict.bottleneck).toBe('machine-cpu');
+    expect(verdict.limitedBy).toBe('machine');
+    expect(verdict.evidence[0]).toBe("server CPU 72% of one core (2 cores on this machine, the driver used 110%): together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load");
+  });
+
   it('blames a busy machine, not the generator, when other processes took the CPU the driver waited for', () => {
     const busy = { otherCpuPercent: 97, stealPercent: 0, noisy: true };
     const steps = [syntheticStep(0), stopped(syntheticStep(1, { generator: { saturated: true, sendLagP99Ms: 40 }, machine: busy }), 'generator-saturated')];
