@@ -28,7 +28,7 @@
  * And the p-value tests "no change", not "within the gate": a true change just inside the gate fails more
  * often than alpha (in simulation, a true −2% at 3% noise failed 0.9% of comparisons after two stages).
  */
-import type { Comparison, MetricComparison, MetricVerdict, Verdict } from './comparison.js';
+import type { Comparison, ExcludedTrial, MetricComparison, MetricVerdict, Verdict } from './comparison.js';
 import { MIN_PAIRS, resolveCompareOptions, type CompareOptions } from './compare-options.js';
 import { judgeErrors, judgeRatioMetric, judgeTail } from './judge-metric.js';
 import { METRIC_SPECS } from './metric-catalog.js';
@@ -53,8 +53,8 @@ export function overallVerdict(verdicts: readonly MetricVerdict[]): Verdict {
   return 'PASS';
 }
 
-function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usable: number, unit: string): string {
-  if (usable < MIN_PAIRS) return `${usable} usable ${unit}; at least ${MIN_PAIRS} are needed for a verdict`;
+function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usable: number, unit: string, excluded: readonly ExcludedTrial[]): string {
+  if (usable < MIN_PAIRS) return `${usable} usable ${unit}; at least ${MIN_PAIRS} are needed for a verdict${describeLeftOut(excluded)}`;
   const list = (v: MetricVerdict): string =>
     metrics
       .filter((m) => m.verdict === v)
@@ -64,6 +64,22 @@ function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usabl
   if (verdict === 'INCONCLUSIVE') return list('INCONCLUSIVE');
   const unmeasured = metrics.filter((m) => m.verdict === 'NOT MEASURED').map((m) => m.metric);
   return `every measured metric is within its gate over ${usable} ${unit.replace('(s)', 's')}${unmeasured.length === 0 ? '' : ` (not measured: ${unmeasured.join(', ')})`}`;
+}
+
+/**
+ * Why there were too few: "; left out: 8 trials (the machine was busy), 2 (the load generator saturated), each
+ * with its figures in `excluded`". A reason's words before its first colon name its kind.
+ */
+function describeLeftOut(excluded: readonly ExcludedTrial[]): string {
+  if (excluded.length === 0) return '';
+  const byKind = new Map<string, number>();
+  for (const trial of excluded) {
+    const kind = trial.reason.split(':')[0]!;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  const kinds = [...byKind].sort((x, y) => y[1] - x[1]).map(([kind, count], k) => `${count}${k === 0 ? ` trial${count === 1 ? '' : 's'}` : ''} (${kind})`);
+  const quieter = byKind.has('the machine was busy') ? '; run again on a quieter machine' : '';
+  return `; left out: ${kinds.join(', ')}, each with its reason in the report's excluded trials${quieter}`;
 }
 
 /** Judges A/B trials run in `interleavedSchedule` order (or, unpaired, a baseline's trials as A). Pure. */
@@ -86,7 +102,7 @@ export function compareTrials(input: ComparisonInput, options: CompareOptions = 
     excluded,
     metrics,
     verdict,
-    reason: summarize(metrics, verdict, usableUnits, design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm'),
+    reason: summarize(metrics, verdict, usableUnits, design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm', excluded),
     alpha: resolved.alpha,
     confidence: resolved.confidence,
     stage: { stage: resolved.stage, stages: resolved.stages, stageAlpha, scheduledPairs, usablePairs: usableUnits },

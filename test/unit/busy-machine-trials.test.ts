@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { busyForStoredBaseline, describeMachineBusy, judgeMachineLoad } from '../../src/metrics/machine-load.js';
 import { pairedDesign, unpairedDesign } from '../../src/compare/trial-design.js';
+import { compareTrials } from '../../src/compare/verdict.js';
 import type { TrialSummary } from '../../src/compare/trial-summary.js';
 
 const trial = (arm: 'a' | 'b', index: number, machine?: TrialSummary['machine']): TrialSummary => ({
@@ -57,6 +58,13 @@ describe('a busy machine: other processes or the hypervisor\'s steal', () => {
     expect(design.kind === 'unpaired' && design.b.map((t) => t.index)).toEqual([5]);
     expect(excluded.map((t) => t.index)).toEqual([1, 3, 4]);
     expect(excluded[1]!.reason).toMatch(/^the machine was busy: the hypervisor took 3\.9% of a core \(steal; judging against a stored baseline needs at most 1%\) during the trial/);
+  });
+
+  it('says why a comparison with a stored baseline had too few trials: the busy machine, and what to do', () => {
+    const trials = [trial('a', 0), trial('a', 1), trial('a', 2), ...[3, 4, 5].map((k) => trial('b', k, { otherCpuPercent: 0, stealPercent: 3 + k }))];
+    const comparison = compareTrials({ scenario: 's', arms: { a: { spec: 'baseline' }, b: { spec: 'head' } }, trials }, { stages: 1, design: 'unpaired' });
+    expect(comparison.verdict).toBe('INCONCLUSIVE');
+    expect(comparison.reason).toBe("0 usable trial(s) in the smaller arm; at least 2 are needed for a verdict; left out: 3 trials (the machine was busy), each with its reason in the report's excluded trials; run again on a quieter machine");
   });
 
   it('keeps them in one job, where A B B A pairs share the machine\'s state', () => {

@@ -159,7 +159,7 @@ describe('compareTrials', () => {
     );
     const comparison = compare(trials);
     expect(comparison.verdict).toBe('INCONCLUSIVE');
-    expect(comparison.reason).toBe('1 usable pair(s); at least 2 are needed for a verdict');
+    expect(comparison.reason).toBe("1 usable pair(s); at least 2 are needed for a verdict; left out: 1 trial (the run ended errored), 1 (its partner (A, trial 0) was excluded), each with its reason in the report's excluded trials");
     expect(comparison.metrics.filter((m) => m.verdict !== 'NOT MEASURED').every((m) => m.verdict === 'INCONCLUSIVE' && m.pValue === null)).toBe(true);
     expect(comparison.excluded[0]?.reason).toBe('the run ended errored');
   });
