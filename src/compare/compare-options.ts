@@ -7,6 +7,13 @@ export const DEFAULT_ALPHA = 0.005;
 export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_STAGES = 2;
 export const MIN_PAIRS = 2;
+/**
+ * A t interval from 2 units rests on one degree of freedom: two differences that happen to agree make it as
+ * narrow as a real change. An A/A compare of 2 pairs (unpinned, 2 s trials, 2026-12-03) read server CPU per
+ * message +44.9% (95% CI +42.2% to +47.7%, p = 0.0013) from ln(B/A) of 0.373 and 0.370: a false FAIL. So a
+ * t-based FAIL or PASS needs at least 3.
+ */
+export const MIN_UNITS_TO_DECIDE = 3;
 
 export type { GateDirection } from './metric-catalog.js';
 

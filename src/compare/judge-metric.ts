@@ -1,5 +1,5 @@
 import type { MetricComparison, MetricName, Verdict } from './comparison.js';
-import { GATE_DIRECTION, MIN_PAIRS, type ResolvedCompareOptions } from './compare-options.js';
+import { GATE_DIRECTION, MIN_PAIRS, MIN_UNITS_TO_DECIDE, type ResolvedCompareOptions } from './compare-options.js';
 import { errorRiseTest } from './error-rate-test.js';
 import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
 import { judgeCountMetric } from './judge-count-metric.js';
@@ -80,7 +80,11 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
   const more = estimate.method === 'welch-t-log' ? 'more trials' : 'more pairs';
   let verdict: Verdict;
   let reason: string;
-  if (estimate.pWorse < stageAlpha && beyondGate) {
+  const unitName = estimate.method === 'welch-t-log' ? 'trial(s) in the smaller arm' : 'pair(s)';
+  if (estimate.units < MIN_UNITS_TO_DECIDE) {
+    verdict = 'INCONCLUSIVE';
+    reason = `${change} from ${estimate.units} ${unitName}, one degree of freedom; at least ${MIN_UNITS_TO_DECIDE} are needed to decide`;
+  } else if (estimate.pWorse < stageAlpha && beyondGate) {
     verdict = 'FAIL';
     reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${gateText}`;
   } else if (intervalClear) {

@@ -68,7 +68,8 @@ function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usabl
 
 /**
  * Why there were too few: "; left out: 8 trials (the machine was busy), 2 (the load generator saturated), each
- * with its figures in `excluded`". A reason's words before its first colon name its kind.
+ * with its reason in the report's excluded trials". A reason's words before its first colon name its kind; a
+ * busy machine anywhere in them (a generator saturated by steal says so too) adds the fix.
  */
 function describeLeftOut(excluded: readonly ExcludedTrial[]): string {
   if (excluded.length === 0) return '';
@@ -78,7 +79,7 @@ function describeLeftOut(excluded: readonly ExcludedTrial[]): string {
     byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
   }
   const kinds = [...byKind].sort((x, y) => y[1] - x[1]).map(([kind, count], k) => `${count}${k === 0 ? ` trial${count === 1 ? '' : 's'}` : ''} (${kind})`);
-  const quieter = byKind.has('the machine was busy') ? '; run again on a quieter machine' : '';
+  const quieter = excluded.some((trial) => trial.reason.includes('the machine was busy')) ? '; run again on a quieter machine' : '';
   return `; left out: ${kinds.join(', ')}, each with its reason in the report's excluded trials${quieter}`;
 }
 

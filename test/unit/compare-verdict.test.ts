@@ -153,6 +153,16 @@ describe('compareTrials', () => {
     expect(reasons).toContain('the load generator saturated: send lag p99 30 ms > 10 ms');
   });
 
+  it('does not decide from 2 pairs however well they agree (one degree of freedom), and does from 3', () => {
+    const two = compare(simulateTrials(seededRandom(8), { pairs: 2, noise: 0.005, throughputChange: -0.5 }));
+    expect(metric(two, 'throughput').verdict).toBe('INCONCLUSIVE');
+    expect(metric(two, 'throughput').reason).toMatch(/^-(49|50)\.\d% \(95% CI .*\) from 2 pair\(s\), one degree of freedom; at least 3 are needed to decide$/);
+    expect(two.verdict).toBe('INCONCLUSIVE');
+
+    const three = compare(simulateTrials(seededRandom(8), { pairs: 3, noise: 0.005, throughputChange: -0.5 }));
+    expect(metric(three, 'throughput').verdict).toBe('FAIL');
+  });
+
   it('is inconclusive with the reason when fewer than 2 pairs are usable', () => {
     const trials = simulateTrials(seededRandom(6), { pairs: 2, noise: 0.005, throughputChange: -0.5 }).map((t) =>
       t.index === 0 ? { ...t, status: 'errored' as const } : t,
