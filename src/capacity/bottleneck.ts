@@ -155,13 +155,13 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
       // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
       if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine), ...evidence] };
-      // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
-      if (shares !== null && shares.machineBound && shares.cpu > shares.driverCpu + shares.otherCpu) {
-        return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`${shares.evidence}: the server took the machine's CPU and the driver waited for it`, ...evidence] };
-      }
-      // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
-      // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
       if (shares !== null && shares.machineBound) {
+        // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
+        if (shares.cpu > shares.driverCpu + shares.otherCpu) {
+          return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`${shares.evidence}: the server took the machine's CPU and the driver waited for it`, ...evidence] };
+        }
+        // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
+        // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
         return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [`${shares.evidence}: together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load`, ...evidence] };
       }
       return { bottleneck: 'generator', limitedBy: 'generator', evidence };

@@ -8,10 +8,10 @@ export const DEFAULT_CONFIDENCE = 0.95;
 export const DEFAULT_STAGES = 2;
 export const MIN_PAIRS = 2;
 /**
- * A t interval from 2 units rests on one degree of freedom: two differences that happen to agree make it as
- * narrow as a real change. An A/A compare of 2 pairs (unpinned, 2 s trials, 2026-12-03) read server CPU per
- * message +44.9% (95% CI +42.2% to +47.7%, p = 0.0013) from ln(B/A) of 0.373 and 0.370: a false FAIL. So a
- * t-based FAIL or PASS needs at least 3.
+ * Every measured change (the t tests, the tail's bootstrap and median pair; not the count tests of errors and GC
+ * cycles) is decided from at least this many units. An interval from 2 rests on one degree of freedom: two
+ * differences that happen to agree make it as narrow as a real change. An A/A compare of 2 pairs (unpinned, 2 s trials, 2026-12-03) read server CPU per
+ * message +44.9% (95% CI +42.2% to +47.7%, p = 0.0013) from ln(B/A) of 0.373 and 0.370: a false FAIL.
  */
 export const MIN_UNITS_TO_DECIDE = 3;
 

@@ -44,7 +44,12 @@ export interface JudgedMachineLoad extends MachineLoad {
 }
 
 export function judgeMachineLoad(load: MachineLoad | null): JudgedMachineLoad | null {
-  return load === null ? null : { ...load, noisy: load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT || load.stealPercent > NOISY_STEAL_PERCENT };
+  return load === null ? null : { ...load, noisy: busierThan(load, NOISY_STEAL_PERCENT) };
+}
+
+/** Other processes past NOISY_OTHER_CPU_PERCENT, or steal past `stealBar`. */
+function busierThan(load: MachineLoad, stealBar: number): boolean {
+  return load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT || load.stealPercent > stealBar;
 }
 
 /**
@@ -53,8 +58,7 @@ export function judgeMachineLoad(load: MachineLoad | null): JudgedMachineLoad | 
  */
 export function busyForStoredBaseline(load: MachineLoad | null | undefined): string | null {
   if (load === null || load === undefined) return null;
-  const busy = load.otherCpuPercent > NOISY_OTHER_CPU_PERCENT || load.stealPercent > BASELINE_QUIET_STEAL_PERCENT;
-  return busy ? describeMachineBusy(load, BASELINE_QUIET_STEAL_PERCENT) : null;
+  return busierThan(load, BASELINE_QUIET_STEAL_PERCENT) ? describeMachineBusy(load, BASELINE_QUIET_STEAL_PERCENT) : null;
 }
 
 /** Who took the CPU: "other processes used 97% of a core", "the hypervisor took 55% of a core (steal)", or both. */

@@ -181,7 +181,7 @@ function readProcess(procRoot: string, stat: ProcStat, ticksPerSecond: number, p
 /**
  * How to count a process's open files. Since Linux 6.2 the size of procfs's /proc/PID/fd is that count (older
  * kernels report 0): listing the directory instead costs a lookup per descriptor, and a server holding 100,000
- * connections cost the coordinator ~0.1 of a core once a second, on the cores the driver and the server share.
+ * connections cost the coordinator 0.2 of a core (listed once a second), on the cores the driver and the server share.
  * A procRoot that is not procfs (the unit tests' fake /proc) is listed.
  */
 const fdCounters = new Map<string, (fdDir: string) => number>();
