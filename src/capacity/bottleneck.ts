@@ -2,7 +2,7 @@ import type { Bottleneck, CapacityVerdict, RampStep } from './ramp-result.js';
 import type { StopCriterion } from './stop-criteria-options.js';
 import { formatRate } from './stop-criteria.js';
 import { formatMs } from '../format-numbers.js';
-import { describeMachineBusy, type MachineLoad } from '../metrics/machine-load.js';
+import { describeMachineBusy, type JudgedMachineLoad, type MachineLoad } from '../metrics/machine-load.js';
 
 /**
  * Names what limited a ramp, with its evidence. Pure: the steps, the first stop finding and the
@@ -125,7 +125,7 @@ interface Named {
 function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefined, machine: MachineFacts): Named {
   if (firstLimit === null || step === undefined) return { bottleneck: 'none', limitedBy: null, evidence: [] };
   const evidence: string[] = [];
-  const shares = cpuShares(step, machine);
+  const shares = cpuShares({ serverCpuPercent: step.server.cpuPercent, driverCpuPercent: step.generator.cpuPercent ?? null, load: step.machine }, machine.cores);
   const rss = step.server.rssBytes;
   switch (firstLimit.criterion) {
     case 'server-died': {
@@ -151,20 +151,12 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
       evidence.push(`connect errors: ${codes.join(', ')}`);
       return { bottleneck: 'errors', limitedBy: 'server', evidence };
     }
-    case 'generator-saturated':
+    case 'generator-saturated': {
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
-      // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
-      if (step.machine?.noisy === true) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [busyMachineEvidence(step.machine), ...evidence] };
-      if (shares !== null && shares.machineBound) {
-        // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
-        if (shares.cpu > shares.driverCpu + shares.otherCpu) {
-          return { bottleneck: 'server-cpu', limitedBy: 'server', evidence: [`${shares.evidence}: the server took the machine's CPU and the driver waited for it`, ...evidence] };
-        }
-        // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
-        // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
-        return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence: [`${shares.evidence}: together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load`, ...evidence] };
-      }
-      return { bottleneck: 'generator', limitedBy: 'generator', evidence };
+      const starved = whoStarvedTheGenerator({ serverCpuPercent: step.server.cpuPercent, driverCpuPercent: step.generator.cpuPercent ?? null, load: step.machine }, machine.cores);
+      const bottleneck: Bottleneck = starved.limitedBy === 'server' ? 'server-cpu' : starved.limitedBy === 'machine' ? 'machine-cpu' : 'generator';
+      return { bottleneck, limitedBy: starved.limitedBy, evidence: starved.evidence === null ? evidence : [starved.evidence, ...evidence] };
+    }
     case 'gc-pause':
       evidence.push(`GC pauses up to ${formatMs(step.server.gcPauseMaxMs ?? 0)}${step.server.heapInuseBytes === null ? '' : ` with ${(step.server.heapInuseBytes / MIB).toFixed(0)} MiB heap in use`}`);
       return { bottleneck: 'gc', limitedBy: 'server', evidence };
@@ -204,14 +196,21 @@ interface CpuShares {
   evidence: string;
 }
 
+/** Who used the cores during a step or probe: the server's, the driver's and other processes' CPU, percent of one core. */
+export interface CpuUse {
+  serverCpuPercent: number | null;
+  driverCpuPercent: number | null;
+  load: JudgedMachineLoad | null | undefined;
+}
+
 /** Who used the step's cores; null when the server's CPU was not measured. */
-function cpuShares(step: RampStep, machine: MachineFacts): CpuShares | null {
-  const cpu = step.server.cpuPercent;
+function cpuShares(use: CpuUse, cores: number): CpuShares | null {
+  const cpu = use.serverCpuPercent;
   if (cpu === null) return null;
-  const driverCpu = step.generator.cpuPercent ?? 0;
+  const driverCpu = use.driverCpuPercent ?? 0;
   // Other processes share the cores too: the server plus the driver plus them is what the machine had to give.
-  const otherCpu = step.machine?.otherCpuPercent ?? 0;
-  const machineCpu = machine.cores * 100;
+  const otherCpu = use.load?.otherCpuPercent ?? 0;
+  const machineCpu = cores * 100;
   return {
     cpu,
     driverCpu,
@@ -219,8 +218,32 @@ function cpuShares(step: RampStep, machine: MachineFacts): CpuShares | null {
     serverBound: cpu >= CPU_BOUND_FRACTION * machineCpu,
     machineBound: cpu + driverCpu + otherCpu >= CPU_BOUND_FRACTION * machineCpu,
     oneCoreBound: cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10,
-    evidence: `server CPU ${cpu.toFixed(0)}% of one core (${machine.cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`,
+    evidence: `server CPU ${cpu.toFixed(0)}% of one core (${cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`,
   };
+}
+
+/** Who a saturated generator waited for, with the sentence that shows it (null: nobody else, the driver itself). */
+export interface StarvedGenerator {
+  limitedBy: 'server' | 'machine' | 'generator';
+  evidence: string | null;
+}
+
+/**
+ * Why the generator could not keep its schedule. Ramp and limit share this rule: a saturated driver is only
+ * the driver's limit when nothing else took the cores it needed.
+ */
+export function whoStarvedTheGenerator(use: CpuUse, cores: number): StarvedGenerator {
+  // Other work took the CPU the driver needed: this machine's limit at that moment, not the driver's, and not the server's.
+  if (use.load?.noisy === true) return { limitedBy: 'machine', evidence: busyMachineEvidence(use.load) };
+  const shares = cpuShares(use, cores);
+  if (shares !== null && shares.machineBound) {
+    // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
+    if (shares.cpu > shares.driverCpu + shares.otherCpu) return { limitedBy: 'server', evidence: `${shares.evidence}: the server took the machine's CPU and the driver waited for it` };
+    // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
+    // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
+    return { limitedBy: 'machine', evidence: `${shares.evidence}: together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load` };
+  }
+  return { limitedBy: 'generator', evidence: null };
 }
 
 /** "the machine was busy: other processes used 97% of a core during this step …" */

@@ -16,7 +16,8 @@ export interface LimitProbe {
   timedOut: number;
   latencyMs: LatencySummaryMs | null;
   serverCpuPercent: number | null;
-  generator: { sendLagP99Ms: number; eventLoopUtilization: number; saturated: boolean };
+  /** `cpuPercent`: the driver's CPU over the probe, percent of one core (absent in results before it was recorded). */
+  generator: { sendLagP99Ms: number; eventLoopUtilization: number; saturated: boolean; cpuPercent?: number | null };
   passed: boolean;
   /** Why it failed, "criterion: detail"; empty when it passed. */
   reasons: string[];
@@ -40,8 +41,11 @@ export interface LimitResult extends ResultHeader<'limit'> {
   maxBytesPerSec: number | null;
   /** Lowest failing rate per connection above the maximum; null when none failed. */
   firstFailingRatePerConnection: number | null;
-  /** What stopped the rate from going higher. */
-  /** `machine`: the generator saturated while other processes kept this machine busy (the limit is the machine's then). */
+  /**
+   * What stopped the rate from going higher. A saturated generator is the `server`'s limit when the server took
+   * the machine's cores from the driver, the `machine`'s when other processes did or driver and server together
+   * used every core, and the `generator`'s only when nobody else did (bottleneck.ts whoStarvedTheGenerator).
+   */
   limitedBy: 'server' | 'generator' | 'machine' | 'server-died' | 'probe-budget' | null;
   summary: string;
 }

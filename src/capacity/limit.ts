@@ -5,7 +5,7 @@ import type { PhaseSummary } from '../driver/load-driver.js';
 import { formatBytes, formatMs } from '../format-numbers.js';
 import { summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import { summarizeServerSamples } from '../metrics/server-sampler.js';
-import { saturationReasons } from '../run/generator-health.js';
+import { driverCpuPercent, saturationReasons } from '../run/generator-health.js';
 import { asWsbenchError, MeasurementSession } from '../run/measurement-session.js';
 import { endStatus } from '../run/result-header.js';
 import { TargetDiedError } from '../run/target-died-error.js';
@@ -25,6 +25,7 @@ import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-
 import { formatRate } from './stop-criteria.js';
 import { recordTraffic } from '../scenario/traffic-record.js';
 import { describeMachineBusy } from '../metrics/machine-load.js';
+import { whoStarvedTheGenerator } from './bottleneck.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -139,7 +140,8 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
   const maxRate = search?.maxRate ?? highestPassing(probes);
   const best = probes.find((probe) => probe.passed && probe.ratePerConnection === maxRate);
   const failing = probes.filter((probe) => !probe.passed && probe.partial !== true && (maxRate === null || probe.ratePerConnection > maxRate)).sort((a, b) => a.ratePerConnection - b.ratePerConnection)[0];
-  const limitedBy = limitedByOf(failing, died !== undefined, search !== undefined);
+  const cores = session.env.cores;
+  const limitedBy = limitedByOf(failing, died !== undefined, search !== undefined, cores);
   const maxMessagesPerSec = best?.achievedPerSec ?? null;
   const result: LimitResult = {
     ...session.header({ kind: 'limit', schemaVersion: LIMIT_SCHEMA_VERSION, status: endStatus(session.interrupted, failure), failure }),
@@ -152,7 +154,7 @@ export async function runLimit(options: LimitOptions, context: RampContext = {})
     firstFailingRatePerConnection: failing?.ratePerConnection ?? null,
     limitedBy,
     ...(session.interrupted ? { partial: true } : {}),
-    summary: session.interrupted ? summarizeInterrupted(maxRate, maxMessagesPerSec, established, sloP99Ms, probes) : summarizeLimit(maxRate, maxMessagesPerSec, options, established, sloP99Ms, failing, limitedBy),
+    summary: session.interrupted ? summarizeInterrupted(maxRate, maxMessagesPerSec, established, sloP99Ms, probes) : summarizeLimit(maxRate, maxMessagesPerSec, options, established, sloP99Ms, failing, limitedBy, cores),
   };
   return { result, failure };
 }
@@ -200,7 +202,7 @@ export function judgeProbe(input: ProbeInput): LimitProbe {
     timedOut: phase?.timedOut ?? 0,
     latencyMs,
     serverCpuPercent: input.serverCpuPercent,
-    generator: { sendLagP99Ms, eventLoopUtilization, saturated: saturation.length > 0 },
+    generator: { sendLagP99Ms, eventLoopUtilization, saturated: saturation.length > 0, cpuPercent: driverCpuPercent(phase) },
     passed: reasons.length === 0,
     reasons,
   };
@@ -208,13 +210,17 @@ export function judgeProbe(input: ProbeInput): LimitProbe {
 
 /**
  * What stopped the rate from going higher: the lowest failing probe above the maximum tells. A saturated
- * generator on a machine other processes kept busy is the machine's limit, not the driver's.
+ * generator is named only when nothing else took its CPU: the same rule as a ramp's (whoStarvedTheGenerator).
  */
-export function limitedByOf(failing: LimitProbe | undefined, serverDied: boolean, searchFinished: boolean): LimitResult['limitedBy'] {
+export function limitedByOf(failing: LimitProbe | undefined, serverDied: boolean, searchFinished: boolean, cores: number): LimitResult['limitedBy'] {
   if (serverDied) return 'server-died';
   if (failing === undefined) return searchFinished ? 'probe-budget' : null;
   if (!failing.generator.saturated) return 'server';
-  return failing.machine?.noisy === true ? 'machine' : 'generator';
+  return whoStarvedTheGenerator(cpuUseOf(failing), cores).limitedBy;
+}
+
+function cpuUseOf(probe: LimitProbe): Parameters<typeof whoStarvedTheGenerator>[0] {
+  return { serverCpuPercent: probe.serverCpuPercent, driverCpuPercent: probe.generator.cpuPercent ?? null, load: probe.machine };
 }
 
 function highestPassing(probes: readonly LimitProbe[]): number | null {
@@ -229,18 +235,23 @@ function summarizeInterrupted(maxRate: number | null, maxPerSec: number | null, 
   return `interrupted — partial: after ${finished} finished probe${finished === 1 ? '' : 's'}, ${held}; the limit was not found (it is at least this), run again to find it`;
 }
 
-export function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy']): string {
+export function summarizeLimit(maxRate: number | null, maxPerSec: number | null, options: LimitOptions, established: number, sloP99Ms: number, failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy'], cores: number): string {
   if (maxRate === null || maxPerSec === null) {
     return `no rate held at ${established} connections (lowest probe failed: ${failing?.reasons.join('; ') ?? 'not measured'})`;
   }
   const bytes = maxPerSec * options.messageBytes;
   const next = failing === undefined ? 'no probe failed within the budget (the limit is higher)' : `${formatRate(failing.offeredPerSec)} msg/s failed (${failing.reasons.map((reason) => reason.split(':')[0]).join(', ')})`;
-  const by = limitedBy === 'generator'
-    ? ' — the limit is the load generator, not the server'
-    : limitedBy === 'machine' && failing?.machine != null
-      ? ` — the limit is this machine, not the server: ${describeMachineBusy(failing.machine)} during that probe and the driver waited for CPU; run again on a quieter machine`
-      : '';
-  return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${by}`;
+  return `${established} connections sustain ${formatRate(maxPerSec)} msg/s (${maxRate} per connection, ${formatBytes(bytes)}/s) at p99 ≤ ${formatMs(sloP99Ms)}; ${next}${whoLimited(failing, limitedBy, cores)}`;
+}
+
+/** The summary's last clause: who the failing probe's saturated generator waited for, with the figures. */
+function whoLimited(failing: LimitProbe | undefined, limitedBy: LimitResult['limitedBy'], cores: number): string {
+  if (failing === undefined || !failing.generator.saturated) return '';
+  if (limitedBy === 'generator') return ' — the limit is the load generator, not the server';
+  if (failing.machine?.noisy === true) return ` — the limit is this machine, not the server: ${describeMachineBusy(failing.machine)} during that probe and the driver waited for CPU; run again on a quieter machine`;
+  const { evidence } = whoStarvedTheGenerator(cpuUseOf(failing), cores);
+  if (evidence === null) return '';
+  return limitedBy === 'machine' ? ` — the limit is this machine, not the server alone: ${evidence}` : ` — ${evidence}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { OpenSummary, PhaseSummary } from '../driver/load-driver.js';
 import { summarizeLatencyMs } from '../metrics/latency-histogram.js';
 import { summarizeServerSamples } from '../metrics/server-sampler.js';
 import type { ServerSample } from '../metrics/server-sample.js';
-import { saturationReasons } from '../run/generator-health.js';
+import { driverCpuPercent, saturationReasons } from '../run/generator-health.js';
 import type { RampStep } from './ramp-result.js';
 
 /** What one step measured, before the stop criteria are applied. */
@@ -37,7 +37,6 @@ export function buildRampStep(m: StepMeasurement): RampStep {
   const server = summarizeServerSamples(m.samples);
   const last = m.samples.at(-1);
   const heapUsedBytes = opened?.heapUsedBytes ?? m.lastHeapUsedBytes;
-  const driverCpu = phase === undefined || !Number.isFinite(phase.cpuMicrosPerEcho) ? null : (phase.cpuMicrosPerEcho * achievedPerSec) / 10_000;
   return {
     index: m.index,
     connections: m.connections,
@@ -75,7 +74,7 @@ export function buildRampStep(m: StepMeasurement): RampStep {
       heapUsedBytes,
       heapUsedBytesPerConnection: established > 0 && heapUsedBytes > 0 ? heapUsedBytes / established : null,
       rssBytes: opened?.rssBytes ?? m.lastRssBytes,
-      cpuPercent: driverCpu,
+      cpuPercent: driverCpuPercent(phase),
     },
     stopReasons: [],
     stopCriteria: [],

@@ -34,3 +34,8 @@ export function saturationReasons(health: GeneratorHealth, thresholds: Saturatio
   }
   return reasons;
 }
+
+/** The driver's CPU over a phase in percent of one core (its CPU per echo × echoes per second); null without echoes. */
+export function driverCpuPercent(phase: { cpuMicrosPerEcho: number; achievedPerSec: number } | undefined): number | null {
+  return phase === undefined || !Number.isFinite(phase.cpuMicrosPerEcho) ? null : (phase.cpuMicrosPerEcho * phase.achievedPerSec) / 10_000;
+}
