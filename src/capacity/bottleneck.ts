@@ -170,10 +170,10 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     return { bottleneck: 'server-memory', limitedBy: 'server', evidence };
   }
   if (shares !== null) {
-    const { cpu, driverCpu, otherCpu, serverBound, machineBound, oneCoreBound } = shares;
+    const { cpu, driverCpu, otherCpu, stealCpu, serverBound, machineBound, oneCoreBound } = shares;
     if (serverBound || machineBound || oneCoreBound) {
       evidence.push(shares.evidence);
-      if (!serverBound && machineBound && driverCpu + otherCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
+      if (!serverBound && machineBound && driverCpu + otherCpu + stealCpu > cpu) return { bottleneck: 'machine-cpu', limitedBy: 'machine', evidence };
       return { bottleneck: 'server-cpu', limitedBy: machineBound && !serverBound && !oneCoreBound ? 'machine' : 'server', evidence };
     }
   }
@@ -186,9 +186,11 @@ interface CpuShares {
   cpu: number;
   driverCpu: number;
   otherCpu: number;
+  /** CPU the hypervisor gave someone else (steal): the machine did not have it to give. */
+  stealCpu: number;
   /** The server alone used ≥ 90% of the cores. */
   serverBound: boolean;
-  /** Server, driver and other processes together used ≥ 90% of the cores. */
+  /** Server, driver, other processes and steal together took ≥ 90% of the cores. */
   machineBound: boolean;
   /** The server sat at a whole number of cores (a single-threaded server, or one pinned). */
   oneCoreBound: boolean;
@@ -210,15 +212,17 @@ function cpuShares(use: CpuUse, cores: number): CpuShares | null {
   const driverCpu = use.driverCpuPercent ?? 0;
   // Other processes share the cores too: the server plus the driver plus them is what the machine had to give.
   const otherCpu = use.load?.otherCpuPercent ?? 0;
+  const stealCpu = use.load?.stealPercent ?? 0;
   const machineCpu = cores * 100;
   return {
     cpu,
     driverCpu,
     otherCpu,
+    stealCpu,
     serverBound: cpu >= CPU_BOUND_FRACTION * machineCpu,
-    machineBound: cpu + driverCpu + otherCpu >= CPU_BOUND_FRACTION * machineCpu,
+    machineBound: cpu + driverCpu + otherCpu + stealCpu >= CPU_BOUND_FRACTION * machineCpu,
     oneCoreBound: cpu >= CPU_BOUND_FRACTION * 100 && Math.abs(cpu - Math.round(cpu / 100) * 100) <= 10,
-    evidence: `server CPU ${cpu.toFixed(0)}% of one core (${cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''})`,
+    evidence: `server CPU ${cpu.toFixed(0)}% of one core (${cores} cores on this machine${driverCpu > 0 ? `, the driver used ${driverCpu.toFixed(0)}%` : ''}${otherCpu >= 1 ? `, other processes ${otherCpu.toFixed(0)}%` : ''}${stealCpu >= 1 ? `, steal ${stealCpu.toFixed(0)}%` : ''})`,
   };
 }
 
@@ -238,7 +242,7 @@ export function whoStarvedTheGenerator(use: CpuUse, cores: number): StarvedGener
   const shares = cpuShares(use, cores);
   if (shares !== null && shares.machineBound) {
     // An unpinned server that took the machine's cores starves the driver beside it: the server's CPU is the limit.
-    if (shares.cpu > shares.driverCpu + shares.otherCpu) return { limitedBy: 'server', evidence: `${shares.evidence}: the server took the machine's CPU and the driver waited for it` };
+    if (shares.cpu > shares.driverCpu + shares.otherCpu + shares.stealCpu) return { limitedBy: 'server', evidence: `${shares.evidence}: the server took the machine's CPU and the driver waited for it` };
     // Driver and server together used the machine's cores (100K connections on 2 cores: the driver 1.1 cores,
     // the server 0.75): more workers would share the same cores, so the generator needs cores of its own.
     return { limitedBy: 'machine', evidence: `${shares.evidence}: together they used the machine's cores, so more driver workers cannot help; run the generator on other hosts (wsbench run --shard I/K, docs/kubernetes.md) or lower the offered load` };

@@ -73,6 +73,10 @@ describe('what limited the rate', () => {
     expect(limitedByOf(shared, false, true, 2)).toBe('machine');
     expect(summarizeLimit(200, 10_000, { connections: 50, messageBytes: 256 } as Parameters<typeof summarizeLimit>[2], 50, 50, shared, 'machine', 2)).toContain('the limit is this machine, not the server alone: server CPU 75% of one core (2 cores on this machine, the driver used 110%, other processes 3%): together they used the machine\'s cores');
     expect(limitedByOf(failingProbe(true, quiet, { server: 40, driver: 95 }), false, true, 2)).toBe('generator');
+    // Steal is CPU the machine did not have to give: 150 + 15 + 4% steal falls short of 180, 150 + 15 + 20% does not.
+    expect(limitedByOf(failingProbe(true, { otherCpuPercent: 3, stealPercent: 4, noisy: false }, { server: 150, driver: 15 }), false, true, 2)).toBe('generator');
+    expect(limitedByOf(failingProbe(true, { otherCpuPercent: 3, stealPercent: 20, noisy: true }, { server: 150, driver: 15 }), false, true, 2)).toBe('machine');
+    expect(limitedByOf(failingProbe(true, { otherCpuPercent: 3, stealPercent: 4.9, noisy: false }, { server: 162, driver: 15 }), false, true, 2)).toBe('server');
   });
 
   it('says so in the summary, with the other processes\' share of a core', () => {
