@@ -20,14 +20,20 @@ export interface RecordedTrial {
 }
 
 /**
- * Runs the trials of one scenario's baseline until `wanted` are usable, at most twice that many. Usable means what
+ * Trials run per usable trial wanted, at most: a moment of steal is replaced, a machine busy for half the
+ * recording ends it (tooFewToRecord). `bench` replaces its unusable fresh trials under the same bound.
+ */
+export const MAX_TRIALS_PER_USABLE = 2;
+
+/**
+ * Runs the trials of one scenario's baseline until `wanted` are usable, at most MAX_TRIALS_PER_USABLE times that many. Usable means what
  * bench will judge against (`unusableAgainstBaseline`: not saturated, a quiet machine by the stored-baseline bar);
  * the others are kept in the file too, and bench leaves them out again when it reads it.
  */
 export async function recordBaselineTrials(scenario: string, wanted: number, runTrial: () => Promise<RunOutcome>, onTrial: (trial: RecordedTrial) => void): Promise<RecordedTrials> {
   const trials: Baseline['trials'] = [];
   let usable = 0;
-  for (let index = 0; usable < wanted && index < 2 * wanted; index++) {
+  for (let index = 0; usable < wanted && index < MAX_TRIALS_PER_USABLE * wanted; index++) {
     const { result, failure } = await runTrial();
     if (failure instanceof InterruptedError) throw failure;
     if (failure !== undefined && failure.code !== 'GENERATOR_SATURATED') {

@@ -16,6 +16,7 @@ import { resolveTargetAtRevision } from '../targets/resolve-target.js';
 import type { TargetDefinition } from '../targets/target-definition.js';
 import { parseTargetSpec } from '../targets/target-spec.js';
 import { TOOL_VERSION } from '../tool-info.js';
+import { MAX_TRIALS_PER_USABLE } from './baseline-recording.js';
 import { findBaseline, type BaselineLookup } from './baseline-store.js';
 import type { Baseline, BaselinePinning } from './baseline-store.js';
 import type { Verdict } from './comparison.js';
@@ -179,11 +180,11 @@ async function storedComparison(
   const scheduling = await enterTrialScheduling(context.realtime ?? context.deps === undefined, [definition], options.pinning);
   try {
     // A fresh trial the baseline cannot be judged against (a saturated generator, a busy machine) is kept and
-    // one more is run, up to twice the count, as `baseline record` does: a moment of steal does not leave the
+    // one more is run, up to MAX_TRIALS_PER_USABLE times the count, as `baseline record` does: a moment of steal does not leave the
     // scenario unjudged.
     let usable = 0;
-    const total = (run: number): number => stored + Math.min(2 * pairs, run + pairs - usable);
-    for (let k = 0; usable < pairs && k < 2 * pairs; k++) {
+    const total = (run: number): number => stored + Math.min(MAX_TRIALS_PER_USABLE * pairs, run + pairs - usable);
+    for (let k = 0; usable < pairs && k < MAX_TRIALS_PER_USABLE * pairs; k++) {
       const index = stored + k;
       context.onTrial?.({ type: 'trial-start', arm: 'b', index, total: total(k), stage: 1 });
       const outcome = await runScenario({ ...options, target: spec }, { definition, ...trialContext({ ...context, onEvent: withTargetDemotion(scheduling, context.onEvent) }) });

@@ -83,7 +83,7 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
   const unitName = estimate.method === 'welch-t-log' ? 'trial(s) in the smaller arm' : 'pair(s)';
   if (estimate.units < MIN_UNITS_TO_DECIDE) {
     verdict = 'INCONCLUSIVE';
-    reason = `${change} from ${estimate.units} ${unitName}, one degree of freedom; at least ${MIN_UNITS_TO_DECIDE} are needed to decide`;
+    reason = `${change} from ${estimate.units} ${unitName}, too few to decide on: at least ${MIN_UNITS_TO_DECIDE} are needed`;
   } else if (estimate.pWorse < stageAlpha && beyondGate) {
     verdict = 'FAIL';
     reason = `${change} is significant (p < ${stageAlpha}) and beyond the ${gateText}`;
@@ -131,7 +131,7 @@ function tooFew(spec: MetricSpec, gate: number, units: number, unitName: string,
     pairs: units,
     gatePercent: gate,
     verdict: 'INCONCLUSIVE',
-    reason: `${units} usable ${unitName}; at least ${MIN_PAIRS} are needed${note}`,
+    reason: `${units} usable ${unitName}; at least ${MIN_UNITS_TO_DECIDE} are needed to decide${note}`,
   };
 }
 

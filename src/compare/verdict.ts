@@ -29,7 +29,7 @@
  * often than alpha (in simulation, a true −2% at 3% noise failed 0.9% of comparisons after two stages).
  */
 import type { Comparison, ExcludedTrial, MetricComparison, MetricVerdict, Verdict } from './comparison.js';
-import { MIN_PAIRS, resolveCompareOptions, type CompareOptions } from './compare-options.js';
+import { MIN_PAIRS, MIN_UNITS_TO_DECIDE, resolveCompareOptions, type CompareOptions } from './compare-options.js';
 import { judgeErrors, judgeRatioMetric, judgeTail } from './judge-metric.js';
 import { METRIC_SPECS } from './metric-catalog.js';
 import { pairedDesign, unpairedDesign } from './trial-design.js';
@@ -54,7 +54,7 @@ export function overallVerdict(verdicts: readonly MetricVerdict[]): Verdict {
 }
 
 function summarize(metrics: readonly MetricComparison[], verdict: Verdict, usable: number, unit: string, excluded: readonly ExcludedTrial[]): string {
-  if (usable < MIN_PAIRS) return `${usable} usable ${unit}; at least ${MIN_PAIRS} are needed for a verdict${describeLeftOut(excluded)}`;
+  if (usable < MIN_PAIRS) return `${usable} usable ${unit}; at least ${MIN_UNITS_TO_DECIDE} are needed to decide a measured change${describeLeftOut(excluded)}`;
   const list = (v: MetricVerdict): string =>
     metrics
       .filter((m) => m.verdict === v)

@@ -64,7 +64,7 @@ describe('a busy machine: other processes or the hypervisor\'s steal', () => {
     const trials = [trial('a', 0), trial('a', 1), trial('a', 2), ...[3, 4, 5].map((k) => trial('b', k, { otherCpuPercent: 0, stealPercent: 3 + k }))];
     const comparison = compareTrials({ scenario: 's', arms: { a: { spec: 'baseline' }, b: { spec: 'head' } }, trials }, { stages: 1, design: 'unpaired' });
     expect(comparison.verdict).toBe('INCONCLUSIVE');
-    expect(comparison.reason).toBe("0 usable trial(s) in the smaller arm; at least 2 are needed for a verdict; left out: 3 trials (the machine was busy), each with its reason in the report's excluded trials; run again on a quieter machine");
+    expect(comparison.reason).toBe("0 usable trial(s) in the smaller arm; at least 3 are needed to decide a measured change; left out: 3 trials (the machine was busy), each with its reason in the report's excluded trials; run again on a quieter machine");
   });
 
   it('keeps them in one job, where A B B A pairs share the machine\'s state', () => {

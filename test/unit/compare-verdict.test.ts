@@ -156,7 +156,7 @@ describe('compareTrials', () => {
   it('does not decide from 2 pairs however well they agree (one degree of freedom), and does from 3', () => {
     const two = compare(simulateTrials(seededRandom(8), { pairs: 2, noise: 0.005, throughputChange: -0.5 }));
     expect(metric(two, 'throughput').verdict).toBe('INCONCLUSIVE');
-    expect(metric(two, 'throughput').reason).toMatch(/^-(49|50)\.\d% \(95% CI .*\) from 2 pair\(s\), one degree of freedom; at least 3 are needed to decide$/);
+    expect(metric(two, 'throughput').reason).toMatch(/^-(49|50)\.\d% \(95% CI .*\) from 2 pair\(s\), too few to decide on: at least 3 are needed$/);
     expect(two.verdict).toBe('INCONCLUSIVE');
 
     const three = compare(simulateTrials(seededRandom(8), { pairs: 3, noise: 0.005, throughputChange: -0.5 }));
@@ -169,7 +169,7 @@ describe('compareTrials', () => {
     );
     const comparison = compare(trials);
     expect(comparison.verdict).toBe('INCONCLUSIVE');
-    expect(comparison.reason).toBe("1 usable pair(s); at least 2 are needed for a verdict; left out: 1 trial (the run ended errored), 1 (its partner (A, trial 0) was excluded), each with its reason in the report's excluded trials");
+    expect(comparison.reason).toBe("1 usable pair(s); at least 3 are needed to decide a measured change; left out: 1 trial (the run ended errored), 1 (its partner (A, trial 0) was excluded), each with its reason in the report's excluded trials");
     expect(comparison.metrics.filter((m) => m.verdict !== 'NOT MEASURED').every((m) => m.verdict === 'INCONCLUSIVE' && m.pValue === null)).toBe(true);
     expect(comparison.excluded[0]?.reason).toBe('the run ended errored');
   });
