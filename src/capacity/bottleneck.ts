@@ -125,7 +125,8 @@ interface Named {
 function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefined, machine: MachineFacts): Named {
   if (firstLimit === null || step === undefined) return { bottleneck: 'none', limitedBy: null, evidence: [] };
   const evidence: string[] = [];
-  const shares = cpuShares({ serverCpuPercent: step.server.cpuPercent, driverCpuPercent: step.generator.cpuPercent ?? null, load: step.machine }, machine.cores);
+  const use: CpuUse = { serverCpuPercent: step.server.cpuPercent, driverCpuPercent: step.generator.cpuPercent ?? null, load: step.machine };
+  const shares = cpuShares(use, machine.cores);
   const rss = step.server.rssBytes;
   switch (firstLimit.criterion) {
     case 'server-died': {
@@ -153,7 +154,7 @@ function nameBottleneck(firstLimit: FirstLimit | null, step: RampStep | undefine
     }
     case 'generator-saturated': {
       evidence.push(`generator saturated: send lag p99 ${formatMs(step.generator.sendLagP99Ms)}, event-loop utilization ${(step.generator.eventLoopUtilization * 100).toFixed(0)}%`);
-      const starved = whoStarvedTheGenerator({ serverCpuPercent: step.server.cpuPercent, driverCpuPercent: step.generator.cpuPercent ?? null, load: step.machine }, machine.cores);
+      const starved = whoStarvedTheGenerator(use, machine.cores);
       const bottleneck: Bottleneck = starved.limitedBy === 'server' ? 'server-cpu' : starved.limitedBy === 'machine' ? 'machine-cpu' : 'generator';
       return { bottleneck, limitedBy: starved.limitedBy, evidence: starved.evidence === null ? evidence : [starved.evidence, ...evidence] };
     }
@@ -198,7 +199,7 @@ interface CpuShares {
   evidence: string;
 }
 
-/** Who used the cores during a step or probe: the server's, the driver's and other processes' CPU, percent of one core. */
+/** Who used the cores during a step or probe: the server's and the driver's CPU (percent of one core), and the machine's other load (other processes, steal). */
 export interface CpuUse {
   serverCpuPercent: number | null;
   driverCpuPercent: number | null;

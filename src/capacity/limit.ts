@@ -25,7 +25,7 @@ import { DEFAULT_MIN_ACHIEVED_RATIO, DEFAULT_SLO_P99_MS } from './stop-criteria-
 import { formatRate } from './stop-criteria.js';
 import { recordTraffic } from '../scenario/traffic-record.js';
 import { describeMachineBusy } from '../metrics/machine-load.js';
-import { whoStarvedTheGenerator } from './bottleneck.js';
+import { whoStarvedTheGenerator, type CpuUse } from './bottleneck.js';
 
 export const DEFAULT_PROBE_HOLD_MS = 5_000;
 export const DEFAULT_PROBE_WARMUP_MS = 1_000;
@@ -219,7 +219,7 @@ export function limitedByOf(failing: LimitProbe | undefined, serverDied: boolean
   return whoStarvedTheGenerator(cpuUseOf(failing), cores).limitedBy;
 }
 
-function cpuUseOf(probe: LimitProbe): Parameters<typeof whoStarvedTheGenerator>[0] {
+function cpuUseOf(probe: LimitProbe): CpuUse {
   return { serverCpuPercent: probe.serverCpuPercent, driverCpuPercent: probe.generator.cpuPercent ?? null, load: probe.machine };
 }
 

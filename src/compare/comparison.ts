@@ -47,6 +47,11 @@ export interface MetricComparison {
   gatePercent: number;
   verdict: MetricVerdict;
   reason: string;
+  /**
+   * INCONCLUSIVE on a measured change: about how many units (pairs, or trials in the smaller arm) would decide it,
+   * and toward which verdict, if the change and spread stay as measured (units-to-decide.ts).
+   */
+  unitsToDecide?: { toward: 'PASS' | 'FAIL'; units: number };
 }
 
 export interface ExcludedTrial {

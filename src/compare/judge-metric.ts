@@ -1,4 +1,5 @@
 import type { MetricComparison, MetricName, Verdict } from './comparison.js';
+import { unitsToDecide, UNITS_NO_PROFILE_RUNS, type UnitsToDecide } from './units-to-decide.js';
 import { GATE_DIRECTION, MIN_PAIRS, MIN_UNITS_TO_DECIDE, type ResolvedCompareOptions } from './compare-options.js';
 import { errorRiseTest } from './error-rate-test.js';
 import { formatPEquals, formatSignedPercent, formatSignedPoints } from './format-change.js';
@@ -77,10 +78,12 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
   const ci = `${Math.round(confidence * 100)}% CI ${formatSignedPercent(estimate.ciLowPercent)} to ${formatSignedPercent(estimate.ciHighPercent)}`;
   const change = `${formatSignedPercent(estimate.changePercent)} (${ci}, one-sided ${formatPEquals(estimate.pWorse)})`;
   const gateText = `${formatSignedPercent(gate, 0)} gate`;
-  const more = estimate.method === 'welch-t-log' ? 'more trials' : 'more pairs';
+  const unpaired = estimate.method === 'welch-t-log' || estimate.method === 'pooled-bootstrap';
+  const more = unpaired ? 'more trials' : 'more pairs';
   let verdict: Verdict;
   let reason: string;
-  const unitName = estimate.method === 'welch-t-log' ? 'trial(s) in the smaller arm' : 'pair(s)';
+  let needed: UnitsToDecide | null = null;
+  const unitName = unpaired ? 'trial(s) in the smaller arm' : 'pair(s)';
   if (estimate.units < MIN_UNITS_TO_DECIDE) {
     verdict = 'INCONCLUSIVE';
     reason = `${change} from ${estimate.units} ${unitName}, too few to decide on: at least ${MIN_UNITS_TO_DECIDE} are needed`;
@@ -92,9 +95,9 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
     reason = `the whole interval ${ci} is on the good side of the ${gateText}`;
   } else {
     verdict = 'INCONCLUSIVE';
-    reason = beyondGate
-      ? `${change} is beyond the ${gateText} but not significant at ${stageAlpha}; ${more} are needed`
-      : `${change}: the interval reaches past the ${gateText}; ${more} or less noise are needed`;
+    needed = unitsToDecide(estimate, gate, lowerIsWorse, confidence, stageAlpha);
+    const toDecide = needed === null ? `${more} are needed` : describeUnitsToDecide(needed, estimate.units, unitName);
+    reason = beyondGate ? `${change} is beyond the ${gateText} but not significant at ${stageAlpha}; ${toDecide}` : `${change}: the interval reaches past the ${gateText}; ${toDecide}`;
   }
   return {
     metric: spec.metric,
@@ -112,7 +115,17 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
     gatePercent: gate,
     verdict,
     reason: reason + note,
+    ...(needed === null ? {} : { unitsToDecide: needed }),
   };
+}
+
+/** "at this spread about 14 pairs would decide it toward PASS (this comparison had 10)", and when no profile runs that many, what would help instead. */
+function describeUnitsToDecide(needed: UnitsToDecide, had: number, unitName: string): string {
+  const unit = unitName.replace('(s)', 's');
+  // Past a thousand the figure only says "never": a change sitting at the gate, or noise many times the gate.
+  const count = needed.units > 1000 ? 'more than 1000' : `about ${needed.units}`;
+  const said = `at this spread ${count} ${unit} would decide it toward ${needed.toward} (this comparison had ${had})`;
+  return needed.units > UNITS_NO_PROFILE_RUNS ? `${said}: more than any profile runs, so less noise is what it needs (a quieter machine, dedicated cores)` : said;
 }
 
 function tooFew(spec: MetricSpec, gate: number, units: number, unitName: string, aMedian: number | null, bMedian: number | null, note: string): MetricComparison {

@@ -32,7 +32,8 @@ import type { Comparison, ExcludedTrial, MetricComparison, MetricVerdict, Verdic
 import { MIN_PAIRS, MIN_UNITS_TO_DECIDE, resolveCompareOptions, type CompareOptions } from './compare-options.js';
 import { judgeErrors, judgeRatioMetric, judgeTail } from './judge-metric.js';
 import { METRIC_SPECS } from './metric-catalog.js';
-import { pairedDesign, unpairedDesign } from './trial-design.js';
+import { armTrials, pairedDesign, unpairedDesign, type TrialDesign } from './trial-design.js';
+import { NOISY_STEAL_PERCENT } from '../metrics/machine-load.js';
 import type { TrialSummary } from './trial-summary.js';
 
 export * from './compare-options.js';
@@ -83,6 +84,17 @@ function describeLeftOut(excluded: readonly ExcludedTrial[]): string {
   return `; left out: ${kinds.join(', ')}, each with its reason in the report's excluded trials${quieter}`;
 }
 
+/**
+ * An undecided comparison whose trials the hypervisor kept busy says so: steal spreads CPU per message and the
+ * tail (docs/gate-noise.md §6–8) more than more pairs can narrow. Past NOISY_STEAL_PERCENT in any usable trial.
+ */
+function describeSteal(design: TrialDesign): string {
+  const steal = [...armTrials(design, 'a'), ...armTrials(design, 'b')].map((trial) => trial.machine?.stealPercent ?? 0);
+  const most = Math.max(0, ...steal);
+  if (most <= NOISY_STEAL_PERCENT) return '';
+  return `; the hypervisor took up to ${most.toFixed(0)}% of a core during these trials (steal, least ${Math.min(...steal).toFixed(0)}%), which is what spreads them: a machine with dedicated cores decides in fewer`;
+}
+
 /** Judges A/B trials run in `interleavedSchedule` order (or, unpaired, a baseline's trials as A). Pure. */
 export function compareTrials(input: ComparisonInput, options: CompareOptions = {}): Comparison {
   const resolved = resolveCompareOptions(options);
@@ -103,7 +115,7 @@ export function compareTrials(input: ComparisonInput, options: CompareOptions = 
     excluded,
     metrics,
     verdict,
-    reason: summarize(metrics, verdict, usableUnits, design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm', excluded),
+    reason: summarize(metrics, verdict, usableUnits, design.kind === 'paired' ? 'pair(s)' : 'trial(s) in the smaller arm', excluded) + (verdict === 'INCONCLUSIVE' ? describeSteal(design) : ''),
     alpha: resolved.alpha,
     confidence: resolved.confidence,
     stage: { stage: resolved.stage, stages: resolved.stages, stageAlpha, scheduledPairs, usablePairs: usableUnits },

@@ -67,6 +67,20 @@ describe('a busy machine: other processes or the hypervisor\'s steal', () => {
     expect(comparison.reason).toBe("0 usable trial(s) in the smaller arm; at least 3 are needed to decide a measured change; left out: 3 trials (the machine was busy), each with its reason in the report's excluded trials; run again on a quieter machine");
   });
 
+  it('an undecided A/B under steal names how many pairs would decide each metric, and the steal that spreads them', () => {
+    // Paired A B B A, p50 spread ±30% from pair to pair as steal comes and goes: 5 pairs cannot clear +15%.
+    const spread = [1, 1.3, 0.8, 1.25, 0.75, 1.2, 0.9, 1.35, 0.7, 1.1];
+    const steal = [0.3, 40, 2, 35, 1, 60, 3, 20, 0.5, 8];
+    const trials = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => ({ ...trial(k % 4 === 0 || k % 4 === 3 ? 'a' : 'b', k, { otherCpuPercent: 0, stealPercent: steal[k]! }), p50Ms: spread[k]! }));
+    const comparison = compareTrials({ scenario: 's', arms: { a: { spec: 'a' }, b: { spec: 'b' } }, trials }, { stages: 1 });
+    const p50 = comparison.metrics.find((m) => m.metric === 'p50')!;
+    expect(p50.verdict).toBe('INCONCLUSIVE');
+    expect(p50.unitsToDecide?.toward).toMatch(/PASS|FAIL/);
+    expect(p50.unitsToDecide!.units).toBeGreaterThan(5);
+    expect(p50.reason).toMatch(new RegExp(`at this spread about ${p50.unitsToDecide!.units} pairs would decide it toward ${p50.unitsToDecide!.toward} \\(this comparison had 5\\)`));
+    expect(comparison.reason).toMatch(/; the hypervisor took up to 60% of a core during these trials \(steal, least 0%\), which is what spreads them: a machine with dedicated cores decides in fewer$/);
+  });
+
   it('keeps them in one job, where A B B A pairs share the machine\'s state', () => {
     const trials = [trial('a', 0, { otherCpuPercent: 0, stealPercent: 55 }), trial('b', 1, { otherCpuPercent: 0, stealPercent: 50 })];
     const { design, excluded } = pairedDesign(trials);
