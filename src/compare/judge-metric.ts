@@ -119,13 +119,13 @@ function decide(spec: MetricSpec, estimate: RatioEstimate, gate: number, stageAl
   };
 }
 
-/** "at this spread about 14 pairs would decide it toward PASS (this comparison had 10)", and when no profile runs that many, what would help instead. */
+/** "at this spread about 14 pairs would decide it toward PASS (this comparison had 10)", and past what the shipped profiles run, what would help instead. */
 function describeUnitsToDecide(needed: UnitsToDecide, had: number, unitName: string): string {
   const unit = unitName.replace('(s)', 's');
   // Past a thousand the figure only says "never": a change sitting at the gate, or noise many times the gate.
   const count = needed.units > 1000 ? 'more than 1000' : `about ${needed.units}`;
   const said = `at this spread ${count} ${unit} would decide it toward ${needed.toward} (this comparison had ${had})`;
-  return needed.units > UNITS_NO_PROFILE_RUNS ? `${said}: more than any profile runs, so less noise is what it needs (a quieter machine, dedicated cores)` : said;
+  return needed.units > UNITS_NO_PROFILE_RUNS ? `${said}: more than the shipped profiles run, so less noise is what it needs (a quieter machine, dedicated cores)` : said;
 }
 
 function tooFew(spec: MetricSpec, gate: number, units: number, unitName: string, aMedian: number | null, bMedian: number | null, note: string): MetricComparison {

@@ -125,7 +125,7 @@ describe('compareTrials', () => {
     expect(comparison.verdict).toBe('INCONCLUSIVE');
     expect(metric(comparison, 'throughput').verdict).toBe('INCONCLUSIVE');
     // 20% noise per trial against a 5% gate: the reason says how far from a verdict, and that pairs will not get there.
-    expect(metric(comparison, 'throughput').reason).toMatch(/at this spread about \d+ pairs would decide it toward (PASS|FAIL) \(this comparison had 5\): more than any profile runs, so less noise is what it needs/);
+    expect(metric(comparison, 'throughput').reason).toMatch(/at this spread about \d+ pairs would decide it toward (PASS|FAIL) \(this comparison had 5\): more than the shipped profiles run, so less noise is what it needs/);
     expect(metric(comparison, 'throughput').unitsToDecide!.units).toBeGreaterThan(30);
   });
 
