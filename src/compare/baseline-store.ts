@@ -20,6 +20,12 @@ export interface BaselineLoad {
   messageBytes: number;
   durationMs: number;
   warmupMs: number;
+  /**
+   * How far ahead of its intended time the driver may send (SEND_AHEAD_MS): 0, or absent in files from
+   * before it did, is evenly spaced sends. The server's CPU per message and latency depend on it (bursts
+   * find its threads awake), so a baseline is of another load under another value.
+   */
+  sendAheadMs?: number;
 }
 
 export interface Baseline {
@@ -208,11 +214,20 @@ export function findBaseline(dir: string, query: BaselineQuery): BaselineLookup 
 }
 
 function describeLoad(load: BaselineLoad): string {
-  return `${load.connections} conns × ${load.ratePerConnection}/s × ${load.messageBytes} B, ${load.durationMs / 1000} s + ${load.warmupMs / 1000} s warm-up`;
+  const sendAheadMs = load.sendAheadMs ?? 0;
+  const pattern = sendAheadMs === 0 ? 'evenly spaced sends' : `sends up to ${sendAheadMs} ms ahead`;
+  return `${load.connections} conns × ${load.ratePerConnection}/s × ${load.messageBytes} B, ${load.durationMs / 1000} s + ${load.warmupMs / 1000} s warm-up, ${pattern}`;
 }
 
 function sameBaselineLoad(a: BaselineLoad, b: BaselineLoad): boolean {
-  return a.connections === b.connections && a.ratePerConnection === b.ratePerConnection && a.messageBytes === b.messageBytes && a.durationMs === b.durationMs && a.warmupMs === b.warmupMs;
+  return (
+    a.connections === b.connections &&
+    a.ratePerConnection === b.ratePerConnection &&
+    a.messageBytes === b.messageBytes &&
+    a.durationMs === b.durationMs &&
+    a.warmupMs === b.warmupMs &&
+    (a.sendAheadMs ?? 0) === (b.sendAheadMs ?? 0)
+  );
 }
 
 /** Every baseline under `dir`, for `wsbench baseline show`; corrupt files are listed with their problem. */

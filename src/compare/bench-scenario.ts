@@ -26,6 +26,7 @@ import { unusableAgainstBaseline } from './trial-design.js';
 import { summarizeTrial } from './trial-summary.js';
 import type { TrialSummary } from './trial-summary.js';
 import { compareTrials } from './verdict.js';
+import { SEND_AHEAD_MS } from '../driver/load-phase-options.js';
 
 /** What a benchmark scenario is compared against. */
 export type BaselineMode =
@@ -103,7 +104,7 @@ export async function benchScenario(planned: PlannedScenario, context: BenchScen
       ? findBaseline(context.mode.dir, {
           target: planned.target,
           scenario: planned.name,
-          load: options,
+          load: { ...options, sendAheadMs: SEND_AHEAD_MS },
           fingerprint: env.fingerprint,
           ...(env.fingerprintBasis === undefined ? {} : { basis: env.fingerprintBasis }),
           cpuPinning: pinningOf(options.pinning),

@@ -8,10 +8,16 @@ export const TIMEOUT_SWEEP_MS = 100;
 export const PAYLOAD_HEADER_BYTES = 8;
 export const PAYLOAD_MAGIC = 0x31425357; // "WSB1", little-endian
 /**
- * Sends due within this long of each other go out in one wake-up: fewer wake-ups (each costs a
- * thread hand-off) for at most this much added send lag.
+ * Each wake-up of the pacer also sends what is intended within this long after it, ahead of time, so
+ * sends go out in bursts of one millisecond's worth instead of one at a time. A send ahead of its
+ * intended time is timed from the moment it left (RTT never starts before the message did, and it is not
+ * late), so no figure gets better for it. What it saves is wake-ups, on both sides: on loopback every
+ * write delivers the segment and wakes the server's thread if it sleeps, and evenly spaced sends found it
+ * asleep every time. Measured at 10K msg/s, 1,000 connections, fixture and driver on their own cores
+ * (DEVELOPERS.md): driver CPU per echo 44 → 33 µs with the precise pacer and → 28 µs with the timer one
+ * (the Go reference client 26–29 µs in the same run), the server's 25 → 16 µs, send-lag p99 under 1 ms.
  */
-export const MIN_WAKE_INTERVAL_MS = 0.5;
+export const SEND_AHEAD_MS = 1;
 /** An interrupted phase waits at most this long for echoes already in flight. */
 export const INTERRUPT_DRAIN_MS = 1000;
 /** A broadcast phase keeps listening this long after the last publish for deliveries still on their way. */

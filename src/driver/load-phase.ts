@@ -14,7 +14,7 @@ import { PreciseTicker } from './precise-ticker.js';
 import { SendSchedule } from './send-schedule.js';
 import { recordMicros } from '../metrics/latency-histogram.js';
 import type { LoadCommand, PhaseReport } from './worker-protocol.js';
-import { BROADCAST_DRAIN_MS, createEchoPayload, INTERRUPT_DRAIN_MS, MIN_WAKE_INTERVAL_MS, PAYLOAD_HEADER_BYTES, PAYLOAD_MAGIC, TIMEOUT_SWEEP_MS } from './load-phase-options.js';
+import { BROADCAST_DRAIN_MS, createEchoPayload, INTERRUPT_DRAIN_MS, PAYLOAD_HEADER_BYTES, PAYLOAD_MAGIC, SEND_AHEAD_MS, TIMEOUT_SWEEP_MS } from './load-phase-options.js';
 import type { LoadPhaseOptions } from './load-phase-options.js';
 
 export type { Clock } from './phase-accounts.js';
@@ -24,7 +24,8 @@ export type { LoadPhaseOptions } from './load-phase-options.js';
 
 /**
  * Drives one phase of open-model load over a worker's connections: sends on the schedule whatever the
- * replies do, records RTT from each message's intended send time and the generator's own send lag, and
+ * replies do (each wake-up up to SEND_AHEAD_MS ahead of it), records RTT from each message's intended send
+ * time (or from when it left, if that was earlier) and the generator's own send lag, and
  * reports every second. Resolves with the measured-window totals once every message is answered or timed out.
  * In a broadcast the publishers send and the subscribers' deliveries are the "replies", timed from the
  * publisher's intended send time carried in the frame.
@@ -151,42 +152,50 @@ export class LoadPhase extends PhaseAccounts implements ConnectionListener {
     this.heartbeat?.ponged(slot);
   }
 
+  /** A pacer's wake-up: sends what is due and what is intended within SEND_AHEAD_MS, then sleeps until the next. */
   private pace(): void {
     this.pacingTimer = undefined;
-    this.sendDue();
+    this.sendDue(SEND_AHEAD_MS);
     if (this.finished || this.schedule === null) return;
     const now = this.clock();
     if (now >= this.endMs) {
       this.maybeFinish();
       return;
     }
-    const nextDueMs = Math.max(this.schedule.intendedMs(this.schedule.next), now + MIN_WAKE_INTERVAL_MS);
-    if (this.ticker !== undefined) this.ticker.wakeAtEpochMs(nextDueMs + this.epochOffsetMs);
-    else this.pacingTimer = setTimeout(() => this.pace(), Math.max(1, Math.floor(nextDueMs - now)));
+    const nextMs = this.schedule.intendedMs(this.schedule.next);
+    if (this.ticker !== undefined) this.ticker.wakeAtEpochMs(nextMs + this.epochOffsetMs);
+    // Node's timers fire up to ~1.2 ms late: aim one send-ahead early, so a late timer still sends on time.
+    else this.pacingTimer = setTimeout(() => this.pace(), Math.max(1, Math.ceil(nextMs - SEND_AHEAD_MS - now)));
   }
 
-  private sendDue(): void {
+  /** Sends every message due now or intended within `aheadMs`, in intended order (late ones first). */
+  private sendDue(aheadMs = 0): void {
     const schedule = this.schedule;
     if (schedule === null || this.finished) return;
     const now = this.clock();
+    // Never ahead across the end of the warm-up (the start, without one): a message intended in the
+    // measured part is sent there and counts there, so every connection's share of it stays exact.
+    const aheadUntilMs = now < this.warmupEndMs ? Math.min(now + aheadMs, this.warmupEndMs) : now + aheadMs;
     let sent = false;
-    for (let index = schedule.takeDue(now, this.endMs); index >= 0; index = schedule.takeDue(now, this.endMs)) {
+    for (let index = schedule.takeDue(now, this.endMs, aheadUntilMs); index >= 0; index = schedule.takeDue(now, this.endMs, aheadUntilMs)) {
       this.sendOne(schedule.connectionOf(index), schedule.intendedMs(index), now);
       sent = true;
     }
     // Sends made from an echo's callback move the ticker's wake time too, so while echoes flow it
     // rarely has to wake the loop itself.
-    if (sent && this.ticker !== undefined) {
-      this.ticker.wakeAtEpochMs(Math.max(schedule.intendedMs(schedule.next), now + MIN_WAKE_INTERVAL_MS) + this.epochOffsetMs);
-    }
+    if (sent && this.ticker !== undefined) this.ticker.wakeAtEpochMs(schedule.intendedMs(schedule.next) + this.epochOffsetMs);
   }
 
   private sendOne(sender: number, intendedMs: number, nowMs: number): void {
     const slot = this.senders[sender]!;
     const connection = this.connections[slot]!;
-    this.settling.observe(nowMs, nowMs - intendedMs);
-    const totals = this.totalsFor(intendedMs);
-    const lagMicros = (nowMs - intendedMs) * 1000;
+    // The moment this message is timed from: its intended send time, or now if it goes out ahead of it
+    // (SEND_AHEAD_MS). Its window, its RTT and the send time a frame carries all start there.
+    const fromMs = Math.min(intendedMs, nowMs);
+    const lagMs = nowMs - fromMs;
+    this.settling.observe(nowMs, lagMs);
+    const totals = this.totalsFor(fromMs);
+    const lagMicros = lagMs * 1000;
     recordMicros(this.intervalLag, lagMicros);
     if (totals !== undefined) recordMicros(totals.sendLag, lagMicros);
     this.count('sent', 1, totals);
@@ -203,18 +212,18 @@ export class LoadPhase extends PhaseAccounts implements ConnectionListener {
     }
     if (this.published !== null) {
       // Deliveries are counted where they land; the publisher keeps nothing in flight.
-      writeBroadcastFrame(this.payload, this.published[sender]!++, (intendedMs + this.epochOffsetMs) * 1000, this.connId(slot));
+      writeBroadcastFrame(this.payload, this.published[sender]!++, (fromMs + this.epochOffsetMs) * 1000, this.connId(slot));
       connection.send(this.payload);
       return;
     }
-    const sequence = this.ledger.record(slot, intendedMs);
+    const sequence = this.ledger.record(slot, fromMs);
     const codec = this.codec;
     if (codec === null) {
       this.payload.writeUInt32LE(sequence, 0);
       connection.send(this.payload);
       return;
     }
-    const message = codec.build(sequence, this.connId(slot), (intendedMs + this.epochOffsetMs) * 1000);
+    const message = codec.build(sequence, this.connId(slot), (fromMs + this.epochOffsetMs) * 1000);
     if (codec.text) connection.sendText(message);
     else connection.send(message as Buffer);
   }

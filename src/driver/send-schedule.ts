@@ -49,12 +49,13 @@ export class SendSchedule {
   }
 
   /**
-   * Takes the next send if it is due at `nowMs` and intended before `endMs`; returns its index, or -1.
-   * The caller loops until -1, so late sends are caught up (and their lag recorded), never skipped.
+   * Takes the next send if it is due at `nowMs` (or intended before `aheadUntilMs`, to send it ahead) and
+   * intended before `endMs`; returns its index, or -1. The caller loops until -1, so late sends are caught
+   * up (and their lag recorded), never skipped.
    */
-  takeDue(nowMs: number, endMs: number): number {
+  takeDue(nowMs: number, endMs: number, aheadUntilMs = nowMs): number {
     const intended = this.intendedMs(this.nextIndex);
-    if (intended > nowMs || intended >= endMs) return -1;
+    if ((intended > nowMs && intended >= aheadUntilMs) || intended >= endMs) return -1;
     return this.nextIndex++;
   }
 }

@@ -98,6 +98,18 @@ describe('the baseline store', () => {
     expect(byFile[otherMachine]).toMatchObject({ code: 'BASELINE_OTHER_MACHINE', message: expect.stringMatching(/fingerprint f9 ≠ this machine's f1: cores 4, here 2/) });
   });
 
+  it('treats a baseline of evenly spaced sends as another load for a driver that sends ahead, and names both patterns', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
+    // Recorded before the driver sent ahead: no sendAheadMs in its load.
+    const even = writeBaseline(dir, baseline({ commit: 'a'.repeat(40) }));
+    const query = { target: 'gobwas:model=epoll', scenario: 'mid-conn-mid-msg', load: { ...load, sendAheadMs: 1 }, fingerprint: 'f1' };
+    const lookup = findBaseline(dir, query);
+    expect(lookup.status).toBe('missing');
+    expect(lookup.warnings).toEqual([{ code: 'BASELINE_OTHER_LOAD', file: even, message: expect.stringMatching(/evenly spaced sends; this run: .* sends up to 1 ms ahead\)$/) }]);
+    writeBaseline(dir, baseline({ commit: 'b'.repeat(40), load: { ...load, sendAheadMs: 1 } }));
+    expect(findBaseline(dir, query).status).toBe('found');
+  });
+
   it('uses a baseline only when it was pinned like this run, and names the difference when not', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wsbench-baselines-'));
     const pinned = { targetCpus: [0], driverCpus: [1] };

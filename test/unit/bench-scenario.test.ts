@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeBaseline } from '../../src/compare/baseline-store.js';
 import { benchScenario } from '../../src/compare/bench-scenario.js';
+import { SEND_AHEAD_MS } from '../../src/driver/load-phase-options.js';
 import { summarizeTrial } from '../../src/compare/trial-summary.js';
 import { runScenario } from '../../src/run/run-scenario.js';
 import type { PlannedScenario } from '../../src/scenario/matrix.js';
@@ -42,7 +43,7 @@ async function recordBaseline(server: ReturnType<typeof steadyServer>, pairs: nu
     const { result } = await runScenario(resolveRunOptions({ ...load, target: FAKE_SPEC, scenarioName: planned.name }), { definition: targets.fake, deps: world.deps });
     trials.push({ summary: summarizeTrial(result, 'a', 2 * k), histogram: result.histogram });
   }
-  writeBaseline(dir, { schemaVersion: 1, kind: 'baseline', target: 'fake', scenario: planned.name, load, commit: 'c0ffee0000000000', tag: null, recordedAt: '2026-12-01T00:00:00Z', env: FAKE_ENV, tool: { name: 'wsbench', version: 'test' }, cpuPinning: null, trials });
+  writeBaseline(dir, { schemaVersion: 1, kind: 'baseline', target: 'fake', scenario: planned.name, load: { ...load, sendAheadMs: SEND_AHEAD_MS }, commit: 'c0ffee0000000000', tag: null, recordedAt: '2026-12-01T00:00:00Z', env: FAKE_ENV, tool: { name: 'wsbench', version: 'test' }, cpuPinning: null, trials });
   return dir;
 }
 

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { LoadPhase } from '../../src/driver/load-phase.js';
+import { SEND_AHEAD_MS } from '../../src/driver/load-phase-options.js';
 import type { LoadCommand, SnapshotReport } from '../../src/driver/worker-protocol.js';
 import { decodeHistogram } from '../../src/metrics/latency-histogram.js';
 import { FakeConnection } from '../support/fake-connection.js';
@@ -21,6 +22,23 @@ function command(overrides: Partial<LoadCommand> = {}): LoadCommand {
     maxSettleMs: 10_000,
     ...overrides,
   };
+}
+
+/** Echoes after 1 ms, noting when each message left and how long its echo took from then. */
+class TimedConnection extends FakeConnection {
+  constructor(
+    private readonly sentAt: number[],
+    private readonly echoTook: number[],
+  ) {
+    super({ echoDelayMs: 1 });
+  }
+
+  override send(payload: Buffer): void {
+    const atMs = performance.now();
+    this.sentAt.push(atMs);
+    setTimeout(() => this.echoTook.push(performance.now() - atMs), 1);
+    super.send(payload);
+  }
 }
 
 describe('LoadPhase', () => {
@@ -54,6 +72,26 @@ describe('LoadPhase', () => {
     expect(decodeHistogram(report.histogram).maxValue).toBeGreaterThanOrEqual(90_000);
     expect(decodeHistogram(report.sendLagHistogram).maxValue).toBeGreaterThanOrEqual(90_000);
   });
+
+  it.each([['precise' as const], ['timer' as const]])(
+    'sends at most SEND_AHEAD_MS ahead of the intended time and times such a send from when it left (%s pacer)',
+    async (pacer) => {
+      // 10 connections × 200 msg/s: a send every 0.5 ms, so each wake-up has sends to make ahead.
+      const cmd = command({ pacer, ratePerConnection: 200, durationMs: 400 });
+      const startMs = cmd.startEpochMs - performance.timeOrigin;
+      const sentAt: number[] = [];
+      const echoTook: number[] = [];
+      const connections = Array.from({ length: 10 }, () => new TimedConnection(sentAt, echoTook));
+      const report = await new LoadPhase({ command: cmd, connections, onSnapshot: () => {} }).run();
+      expect(report.sent).toBe(800);
+      // Sends are made in intended order: the k-th one is intended at start + k × 0.5 ms.
+      sentAt.sort((a, b) => a - b);
+      sentAt.forEach((atMs, index) => expect(atMs).toBeGreaterThan(startMs + index * 0.5 - SEND_AHEAD_MS));
+      // No RTT shorter than the fastest echo measured from its actual send: an RTT timed from an intended
+      // time later than the send would be. (×0.99: the histogram keeps 3 significant digits.)
+      expect(decodeHistogram(report.histogram).minNonZeroValue).toBeGreaterThanOrEqual(Math.floor(Math.min(...echoTook) * 1000 * 0.99));
+    },
+  );
 
   it('counts messages that are never echoed as timed out, not as lost silence', async () => {
     const connections = [new FakeConnection({ echoDelayMs: 0 }), new FakeConnection({ echoDelayMs: null })];

@@ -41,6 +41,17 @@ describe('SendSchedule', () => {
     expect(schedule.takeDue(400, 10_000)).toBe(4);
   });
 
+  it('hands out sends intended before aheadUntilMs ahead of time, and never one intended at it or after the end', () => {
+    const schedule = new SendSchedule({ startMs: 0, ratePerConnection: 1, connections: 10 });
+    const taken: number[] = [];
+    for (let index = schedule.takeDue(50, 10_000, 350); index >= 0; index = schedule.takeDue(50, 10_000, 350)) taken.push(index);
+    // Due at 0 and ahead at 100, 200, 300; the one intended at 350's limit (400 > 350) waits.
+    expect(taken).toEqual([0, 1, 2, 3]);
+    expect(schedule.takeDue(50, 10_000, 400)).toBe(-1);
+    expect(schedule.takeDue(50, 450, 10_000)).toBe(4);
+    expect(schedule.takeDue(50, 500, 10_000)).toBe(-1);
+  });
+
   it('never hands out a send intended at or after the end of the phase', () => {
     const schedule = new SendSchedule({ startMs: 0, ratePerConnection: 10, connections: 1 });
     const taken: number[] = [];

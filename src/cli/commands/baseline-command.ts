@@ -22,6 +22,7 @@ import { formatFlagHelp, readFlags } from '../flags/flag-table.js';
 import { HELP_FLAG } from '../flags/shared-flags.js';
 import { PIN_FLAG } from '../flags/gate-flags.js';
 import { selectScenarios } from '../../scenario/select-scenarios.js';
+import { SEND_AHEAD_MS } from '../../driver/load-phase-options.js';
 
 /** Enough for a fresh run's 5 trials to be judged against the baseline's spread (Welch's t, df ≥ 4 from each side). */
 export const DEFAULT_BASELINE_TRIALS = 8;
@@ -111,7 +112,7 @@ export async function baselineCommand(args: string[], output: CommandOutput): Pr
         kind: 'baseline',
         target: spec.text,
         scenario: planned.name,
-        load: { connections: options.connections, ratePerConnection: options.ratePerConnection, messageBytes: options.messageBytes, durationMs: options.durationMs, warmupMs: options.warmupMs },
+        load: { connections: options.connections, ratePerConnection: options.ratePerConnection, messageBytes: options.messageBytes, durationMs: options.durationMs, warmupMs: options.warmupMs, sendAheadMs: SEND_AHEAD_MS },
         commit: git.commit,
         tag,
         recordedAt: new Date().toISOString(),
